@@ -1,0 +1,100 @@
+// The engine's public contract (DESIGN.md, "Engine API"). Everything the editor side, the CLI and
+// the benchmarks know about the engine goes through these types; nothing here imports vscode.
+
+/** Names of the decoding policies; they share one denoising loop and differ in what they commit and re-mask. */
+export type SamplerName = 'confidence' | 'threshold' | 'random-remask' | 'self-remask' | 'backplay';
+
+/** Settings of the look-back correction (BACKPLAY.md section 4). */
+export interface CorrectionSettings {
+  /** Flag a position only when the head's P(wrong) is above this. */
+  tau: number;
+  /** At most this many positions re-masked per look-back step. */
+  maxRemask: number;
+  /** A look-back step every `stride` steps. */
+  stride: number;
+  /** Positions re-masked recently are not re-masked again while in this FIFO of this capacity. */
+  fifo: number;
+}
+
+export interface CompletionRequest {
+  prefix: string;
+  suffix: string;
+  languageId?: string;
+  /** Size of the masked canvas: the most tokens the completion may have. */
+  maxNewTokens: number;
+  /** Tokens committed per step (k). */
+  tokensPerStep: number;
+  sampler: SamplerName;
+  correction: CorrectionSettings;
+  /** Confidence threshold of the `threshold` sampler. */
+  threshold?: number;
+  /** Semi-autoregressive block length. */
+  blockLength?: number;
+  seed: number;
+}
+
+/** State of one canvas slot in a draft snapshot, as the UI shows it. */
+export type SlotState =
+  | 'masked' // still [MASK]
+  | 'committed' // committed in this very step
+  | 'stable' // committed in an earlier step and unchanged since
+  | 'flagged' // the head (or the policy) flagged it and it was re-masked in this step
+  | 'rewritten'; // committed again after having been re-masked
+
+export interface DraftSlot {
+  text: string;
+  state: SlotState;
+}
+
+export interface DraftSnapshot {
+  step: number;
+  slots: DraftSlot[];
+  /** The completion text as it would be cut right now (masked slots left out). */
+  text: string;
+  elapsedMs: number;
+}
+
+export interface Completion {
+  text: string;
+  steps: number;
+  forwardPasses: number;
+  headCalls: number;
+  remasks: number;
+  ms: number;
+  /** Where the time went: tokenizer, model runs, head runs, everything else. */
+  timings: { tokenizeMs: number; modelMs: number; headMs: number; otherMs: number };
+  /** The execution provider that ran the model (cpu, webgpu, cuda, dml, coreml). */
+  provider: string;
+}
+
+export interface CompleteOptions {
+  onDraft?: (snapshot: DraftSnapshot) => void;
+  signal?: AbortSignal;
+}
+
+export interface Engine {
+  complete(request: CompletionRequest, options?: CompleteOptions): Promise<Completion>;
+  dispose(): Promise<void>;
+}
+
+/** One forward pass of the frozen model over a batch of token sequences (DESIGN.md, model format). */
+export interface ForwardResult {
+  /** [batch, seq, vocab], row-major. */
+  logits: Float32Array;
+  /** [batch, seq, hidden], row-major: the input of the last transformer block, read by the head. */
+  hidden: Float32Array;
+  batch: number;
+  seq: number;
+  vocab: number;
+  hiddenSize: number;
+}
+
+/** The frozen model as the samplers and the head trainer see it: ids in, logits and hidden states out. */
+export interface FrozenModel {
+  forward(ids: Int32Array, batch: number, seq: number): Promise<ForwardResult>;
+}
+
+/** The correction head: hidden states in, P(wrong) per position out ([batch, seq]). */
+export interface CorrectionHead {
+  pWrong(hidden: Float32Array, batch: number, seq: number): Promise<Float32Array>;
+}
