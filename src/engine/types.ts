@@ -72,8 +72,68 @@ export interface CompleteOptions {
   signal?: AbortSignal;
 }
 
+/** Execution providers a user can ask for; `auto` probes the GPU ones first and falls back to cpu. */
+export type DeviceName = 'auto' | 'cpu' | 'webgpu' | 'cuda' | 'dml' | 'coreml';
+
+export interface EngineOptions {
+  /** A folder in the model directory format (DESIGN.md). */
+  modelDir: string;
+  /** A head file to use instead of the model folder's own (e.g. one retrained on a workspace). */
+  headPath?: string;
+  device: DeviceName;
+}
+
+export interface EngineInfo {
+  provider: string;
+  modelName: string;
+  /** Which head is in use: the model folder's own, a retrained one (its path), or none. */
+  head: { source: 'shipped' | 'custom' | 'none'; path?: string };
+}
+
+export interface HeadTrainOptions {
+  /** Source files to learn from, already collected and filtered by the caller. */
+  files: { path: string; text: string }[];
+  /** Where the new head is written (atomically: a cut-off run leaves the old file intact). */
+  outPath: string;
+  seed: number;
+  /** Stop after this many milliseconds even if not converged. */
+  timeBudgetMs?: number;
+}
+
+export interface HeadEvaluation {
+  /** Fraction of the frozen model's wrong tokens the head flags (at tau), and of right ones it flags wrongly. */
+  errorsCaught: number;
+  falseFlags: number;
+  /** Completion exact match on held-out snippets with this head in the backplay sampler. */
+  exactMatch: number;
+}
+
+export interface HeadTrainReport {
+  outPath: string;
+  trainFiles: number;
+  heldOutFiles: number;
+  examples: number;
+  epochs: number;
+  ms: number;
+  before: HeadEvaluation;
+  after: HeadEvaluation;
+}
+
+export interface HeadTrainProgress {
+  phase: 'collect' | 'examples' | 'train' | 'evaluate' | 'save';
+  fraction: number;
+  message: string;
+}
+
 export interface Engine {
   complete(request: CompletionRequest, options?: CompleteOptions): Promise<Completion>;
+  info(): Promise<EngineInfo>;
+  /** Swap the head in without restarting (undefined: back to the model folder's own head). */
+  setHead(path: string | undefined): Promise<void>;
+  trainHead(
+    options: HeadTrainOptions,
+    hooks?: { onProgress?: (p: HeadTrainProgress) => void; signal?: AbortSignal },
+  ): Promise<HeadTrainReport>;
   dispose(): Promise<void>;
 }
 
