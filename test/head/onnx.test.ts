@@ -1,0 +1,82 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { HeadConfig, HeadModel, PARAM_NAMES } from '../../src/engine/head/model';
+import { headFromOnnx, headToOnnx } from '../../src/engine/head/onnx';
+import { OrtHead, swapHead } from '../../src/engine/head/ortHead';
+import { makeRng } from '../../src/engine/head/random';
+
+const config: HeadConfig = { inputSize: 24, width: 16, numHeads: 4, mlpWidth: 32 };
+
+/** Random weights everywhere (not the init's unit gains and zero biases), so the export of each is exercised. */
+function randomHead(seed: number): HeadModel {
+  const rng = makeRng(seed);
+  const head = HeadModel.create(config, rng);
+  for (const name of PARAM_NAMES) {
+    const p = head.params[name];
+    for (let i = 0; i < p.length; i++) p[i] += 0.3 * rng.normal();
+  }
+  return head;
+}
+
+function randomHidden(n: number, seed: number): Float32Array {
+  const rng = makeRng(seed);
+  return Float32Array.from({ length: n }, () => 3 * rng.normal() + 0.5);
+}
+
+describe('head ONNX export', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'backplay-head-'));
+  const head = randomHead(1);
+  const file = path.join(dir, 'head.onnx');
+  fs.writeFileSync(file, headToOnnx(head));
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  for (const [batch, seq] of [[1, 7], [3, 20]]) {
+    it(`onnxruntime gives the TypeScript forward's P(wrong) at batch ${batch}, seq ${seq}`, async () => {
+      const ortHead = await OrtHead.load(file, { executionProviders: ['cpu'] }, config.inputSize);
+      try {
+        const x = randomHidden(batch * seq * config.inputSize, batch * 100 + seq);
+        const expected = head.pWrong(x, batch, seq);
+        const got = await ortHead.pWrong(x, batch, seq);
+        assert.strictEqual(got.length, batch * seq);
+        let worst = 0;
+        for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - expected[i]));
+        assert.ok(worst < 1e-5, `max abs difference ${worst}`);
+        // The outputs must vary, or agreement would be trivial.
+        assert.ok(Math.max(...got) - Math.min(...got) > 0.05, 'P(wrong) is flat');
+      } finally {
+        await ortHead.dispose();
+      }
+    });
+  }
+
+  it('reads back the exact weights and config it wrote', () => {
+    const back = headFromOnnx(fs.readFileSync(file));
+    assert.deepStrictEqual(back.config, config);
+    for (const name of PARAM_NAMES) assert.deepStrictEqual(back.params[name], head.params[name], name);
+  });
+
+  it('refuses at load a head made for another hidden size, naming both sizes', async () => {
+    await assert.rejects(OrtHead.load(file, { executionProviders: ['cpu'] }, 256), /size of 24.*hidden size is 256|24.*256/);
+  });
+
+  it('swaps heads: a bad file leaves the current head working; a good one replaces it', async () => {
+    const current = await OrtHead.load(file, { executionProviders: ['cpu'] }, config.inputSize);
+    const bad = path.join(dir, 'bad.onnx');
+    fs.writeFileSync(bad, 'not a model');
+    await assert.rejects(swapHead(current, bad, { executionProviders: ['cpu'] }, config.inputSize));
+    const x = randomHidden(5 * config.inputSize, 3);
+    assert.strictEqual((await current.pWrong(x, 1, 5)).length, 5);
+
+    const other = randomHead(2);
+    const otherFile = path.join(dir, 'other.onnx');
+    fs.writeFileSync(otherFile, headToOnnx(other));
+    const next = await swapHead(current, otherFile, { executionProviders: ['cpu'] }, config.inputSize);
+    const got = await next.pWrong(x, 1, 5);
+    const want = other.pWrong(x, 1, 5);
+    for (let i = 0; i < 5; i++) assert.ok(Math.abs(got[i] - want[i]) < 1e-5);
+    await assert.rejects(current.pWrong(x, 1, 5), 'the old session should be released');
+    await next.dispose();
+  });
+});
