@@ -1,0 +1,218 @@
+// The engine in-process: tokenizer, frozen model, head and the decoding loop behind the Engine
+// contract. Runs wherever it is created; the editor creates it inside the worker (worker.ts).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type {
+  CompleteOptions,
+  Completion,
+  CompletionRequest,
+  CorrectionHead,
+  DeviceName,
+  DraftSlot,
+  Engine,
+  EngineInfo,
+  EngineOptions,
+  FrozenModel,
+  HeadTrainOptions,
+  HeadTrainProgress,
+  HeadTrainReport,
+} from './types';
+import { DEFAULT_BLOCK_LENGTH, DEFAULT_THRESHOLD } from './defaults';
+import { AbortError, denoise } from './decode/loop';
+import { createPolicy } from './decode/policies';
+import { fitWindow } from './decode/window';
+import { checkHeadFits, loadOnnxHead } from './headSession';
+import { readModelConfig, type ModelConfig } from './modelConfig';
+import { OnnxFrozenModel } from './modelSession';
+import type { Logger } from './ortSession';
+import { BpeTokenizer, encodeHead, encodeTail, type TextTokenizer } from './tokenizer';
+
+export const SHIPPED_HEAD_FILE = 'head.onnx';
+
+export type HeadLoader = (file: string, device: DeviceName) => Promise<CorrectionHead & { release?: () => Promise<void> }>;
+export type HeadTrainer = (
+  engine: { model: FrozenModel; tokenizer: TextTokenizer; config: ModelConfig; modelDir: string },
+  options: HeadTrainOptions,
+  hooks?: { onProgress?: (p: HeadTrainProgress) => void; signal?: AbortSignal },
+) => Promise<HeadTrainReport>;
+
+/** The parts an engine is made of; tests pass fakes, `LocalEngine.load` the real ones. */
+export interface EngineParts {
+  modelDir: string;
+  config: ModelConfig;
+  tokenizer: TextTokenizer;
+  model: FrozenModel & { release?: () => Promise<void> };
+  provider: string;
+  device: DeviceName;
+  loadHead?: HeadLoader;
+  trainer?: HeadTrainer;
+}
+
+export class LocalEngine implements Engine {
+  private head: (CorrectionHead & { release?: () => Promise<void> }) | undefined;
+  private headInfo: EngineInfo['head'] = { source: 'none' };
+  private readonly slotText = new Map<number, string>();
+
+  constructor(private readonly parts: EngineParts) {}
+
+  static async load(options: EngineOptions, extras: { log?: Logger; trainer?: HeadTrainer } = {}): Promise<LocalEngine> {
+    const modelDir = path.resolve(options.modelDir);
+    if (!fs.existsSync(modelDir)) throw new Error(`model folder not found: ${modelDir}`);
+    const config = readModelConfig(modelDir);
+    const tokenizer = BpeTokenizer.load(modelDir);
+    const model = await OnnxFrozenModel.load(modelDir, options.device, extras.log, config.useInt8);
+    const engine = new LocalEngine({
+      modelDir,
+      config,
+      tokenizer,
+      model,
+      provider: model.provider,
+      device: options.device === 'auto' ? (model.provider as DeviceName) : options.device,
+      loadHead: loadOnnxHead,
+      trainer: extras.trainer,
+    });
+    try {
+      await engine.setHead(options.headPath);
+    } catch (err) {
+      await engine.dispose();
+      throw err;
+    }
+    return engine;
+  }
+
+  async setHead(file: string | undefined): Promise<void> {
+    const { loadHead, modelDir, device, config } = this.parts;
+    const shipped = path.join(modelDir, SHIPPED_HEAD_FILE);
+    const target = file ?? (fs.existsSync(shipped) ? shipped : undefined);
+    if (!target || !loadHead) {
+      await this.replaceHead(undefined, { source: 'none' });
+      return;
+    }
+    if (!fs.existsSync(target)) throw new Error(`head file not found: ${target}`);
+    const head = await loadHead(target, device);
+    try {
+      await checkHeadFits(head, config.hiddenSize, target, config.name);
+    } catch (err) {
+      await head.release?.();
+      throw err;
+    }
+    await this.replaceHead(head, file ? { source: 'custom', path: target } : { source: 'shipped', path: target });
+  }
+
+  /** For tests and the trainer: use this head object directly. */
+  async useHead(head: CorrectionHead | undefined): Promise<void> {
+    await this.replaceHead(head, head ? { source: 'custom' } : { source: 'none' });
+  }
+
+  private async replaceHead(head: LocalEngine['head'], info: EngineInfo['head']): Promise<void> {
+    const old = this.head;
+    this.head = head;
+    this.headInfo = info;
+    if (old && old !== head) await old.release?.();
+  }
+
+  async info(): Promise<EngineInfo> {
+    return { provider: this.parts.provider, modelName: this.parts.config.name, head: this.headInfo };
+  }
+
+  async complete(request: CompletionRequest, options: CompleteOptions = {}): Promise<Completion> {
+    const t0 = performance.now();
+    const { config, tokenizer } = this.parts;
+    checkRequest(request);
+    if (options.signal?.aborted) throw new AbortError();
+
+    const slots = Math.min(Math.floor(request.maxNewTokens), config.maxSeqLen);
+    const room = config.maxSeqLen - slots;
+    const tokenizeStart = performance.now();
+    const window = fitWindow(encodeTail(tokenizer, request.prefix, room), encodeHead(tokenizer, request.suffix, room), slots, config.maxSeqLen);
+    let tokenizeMs = performance.now() - tokenizeStart;
+
+    const special = { mask: config.maskTokenId, eom: config.eomTokenId, eot: config.eotTokenId };
+    const onDraft = options.onDraft;
+    const result = await denoise({
+      model: this.parts.model,
+      head: request.sampler === 'backplay' ? this.head : undefined,
+      policy: createPolicy(request.sampler, { threshold: request.threshold ?? DEFAULT_THRESHOLD }),
+      special,
+      prefixIds: window.prefixIds,
+      suffixIds: window.suffixIds,
+      slots: window.slots,
+      tokensPerStep: request.tokensPerStep,
+      blockLength: request.blockLength ?? DEFAULT_BLOCK_LENGTH,
+      correction: request.correction,
+      seed: request.seed,
+      signal: options.signal,
+      onStep:
+        onDraft &&
+        ((step, ids, states) => {
+          const draftSlots: DraftSlot[] = Array.from(ids, (id, s) => ({
+            text: states[s] === 'masked' ? '' : this.tokenText(id, special),
+            state: states[s],
+          }));
+          const visible: number[] = [];
+          for (let s = 0; s < ids.length; s++) {
+            if (ids[s] === special.eom || ids[s] === special.eot) break;
+            if (states[s] !== 'masked' && states[s] !== 'flagged') visible.push(ids[s]);
+          }
+          onDraft({ step, slots: draftSlots, text: tokenizer.decode(visible), elapsedMs: performance.now() - t0 });
+        }),
+    });
+
+    const decodeStart = performance.now();
+    const text = tokenizer.decode(result.ids);
+    tokenizeMs += performance.now() - decodeStart;
+    const ms = performance.now() - t0;
+    return {
+      text,
+      steps: result.steps,
+      forwardPasses: result.forwardPasses,
+      headCalls: result.headCalls,
+      remasks: result.remasks,
+      ms,
+      timings: {
+        tokenizeMs,
+        modelMs: result.modelMs,
+        headMs: result.headMs,
+        otherMs: Math.max(0, ms - tokenizeMs - result.modelMs - result.headMs),
+      },
+      provider: this.parts.provider,
+    };
+  }
+
+  /** Text of one slot for drafts; end-of-middle shows as nothing. */
+  private tokenText(id: number, special: { mask: number; eom: number; eot: number }): string {
+    if (id === special.eom || id === special.eot || id === special.mask) return '';
+    let text = this.slotText.get(id);
+    if (text === undefined) {
+      text = this.parts.tokenizer.decode([id]);
+      this.slotText.set(id, text);
+    }
+    return text;
+  }
+
+  async trainHead(
+    options: HeadTrainOptions,
+    hooks?: { onProgress?: (p: HeadTrainProgress) => void; signal?: AbortSignal },
+  ): Promise<HeadTrainReport> {
+    const { trainer, model, tokenizer, config, modelDir } = this.parts;
+    if (!trainer) throw new Error('head training is not available in this build');
+    return trainer({ model, tokenizer, config, modelDir }, options, hooks);
+  }
+
+  async dispose(): Promise<void> {
+    await this.replaceHead(undefined, { source: 'none' });
+    await this.parts.model.release?.();
+  }
+}
+
+function checkRequest(request: CompletionRequest): void {
+  const bad = (what: string) => {
+    throw new Error(`invalid completion request: ${what}`);
+  };
+  if (typeof request.prefix !== 'string' || typeof request.suffix !== 'string') bad('prefix and suffix must be strings');
+  if (!(request.maxNewTokens >= 0)) bad('maxNewTokens must be >= 0');
+  if (!(request.tokensPerStep >= 1)) bad('tokensPerStep must be >= 1');
+  if (request.blockLength !== undefined && !(request.blockLength >= 1)) bad('blockLength must be >= 1');
+  const c = request.correction;
+  if (!c || !(c.stride >= 1) || !(c.maxRemask >= 0) || !(c.fifo >= 0) || !(c.tau >= 0)) bad('correction needs tau >= 0, maxRemask >= 0, stride >= 1, fifo >= 0');
+}

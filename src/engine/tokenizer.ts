@@ -1,0 +1,72 @@
+// The model folder's tokenizer.json through @huggingface/tokenizers (pure JS, the same file the
+// Python side trains and uses). User text is encoded WITHOUT special-token matching: source code
+// that contains the literal text "<|mask|>" must stay text, not become the mask token.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Tokenizer } from '@huggingface/tokenizers';
+
+export interface TextTokenizer {
+  encode(text: string): number[];
+  decode(ids: number[]): string;
+}
+
+/** Lone UTF-16 surrogates have no UTF-8 encoding; replace them with U+FFFD ourselves so encoding never depends on how a library treats them. */
+export function replaceLoneSurrogates(text: string): string {
+  return text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+}
+
+export class BpeTokenizer implements TextTokenizer {
+  private constructor(
+    private readonly encoder: Tokenizer,
+    private readonly decoder: Tokenizer,
+  ) {}
+
+  static load(modelDir: string): BpeTokenizer {
+    const file = path.join(modelDir, 'tokenizer.json');
+    let json: Record<string, unknown>;
+    try {
+      json = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+    } catch (err) {
+      throw new Error(`cannot read the tokenizer ${file}: ${(err as Error).message}`);
+    }
+    return new BpeTokenizer(new Tokenizer({ ...json, added_tokens: [] }, {}), new Tokenizer(json, {}));
+  }
+
+  encode(text: string): number[] {
+    if (text.length === 0) return [];
+    return this.encoder.encode(replaceLoneSurrogates(text), { add_special_tokens: false }).ids;
+  }
+
+  decode(ids: number[]): string {
+    if (ids.length === 0) return ''; // the library throws on an empty list
+    return this.decoder.decode(ids, { skip_special_tokens: false, clean_up_tokenization_spaces: false });
+  }
+}
+
+/**
+ * Encodes the end of a possibly huge text: only the last part is tokenized (a 5 MB prefix must
+ * not cost seconds), growing the slice until it yields `keep` tokens or covers the whole text.
+ * The first token of a cut slice may be a fragment, so it is dropped.
+ */
+export function encodeTail(tokenizer: TextTokenizer, text: string, keep: number): number[] {
+  let chars = Math.max(64, keep * 8);
+  for (;;) {
+    if (keep <= 0) return [];
+    if (chars >= text.length) return tokenizer.encode(text).slice(-keep);
+    const ids = tokenizer.encode(text.slice(text.length - chars)).slice(1);
+    if (ids.length >= keep) return ids.slice(ids.length - keep);
+    chars *= 2;
+  }
+}
+
+/** Encodes the start of a possibly huge text (the suffix side of encodeTail). */
+export function encodeHead(tokenizer: TextTokenizer, text: string, keep: number): number[] {
+  let chars = Math.max(64, keep * 8);
+  for (;;) {
+    if (keep <= 0) return [];
+    if (chars >= text.length) return tokenizer.encode(text).slice(0, keep);
+    const ids = tokenizer.encode(text.slice(0, chars)).slice(0, -1);
+    if (ids.length >= keep) return ids.slice(0, keep);
+    chars *= 2;
+  }
+}
