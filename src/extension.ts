@@ -1,11 +1,105 @@
 // Activation and wiring only: everything registered goes into context.subscriptions.
+import { appendFileSync } from 'fs';
 import * as vscode from 'vscode';
+import { CompletionController, CompletionMetrics } from './providers/completionController';
+import { draftRuns } from './providers/draftView';
+import { EngineHost } from './providers/engineHost';
+import { BackPlayInlineProvider } from './providers/inlineProvider';
+import { LiveDraft } from './providers/liveDraft';
+import { showMenu, TOGGLES, toggleSetting } from './providers/menu';
+import { HeadCommandDeps, resetHead, retrainedHeadPath, retrainHead } from './providers/retrainCommand';
+import { readSettings } from './providers/settings';
+import { MENU_COMMAND, StatusBar } from './providers/statusBar';
+import { TraceView } from './providers/traceView';
 
 export function activate(context: vscode.ExtensionContext): void {
-  const status = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Right, 100);
-  status.text = 'BackPlay';
-  status.show();
-  context.subscriptions.push(status);
+  const log = vscode.window.createOutputChannel('BackPlay', { log: true });
+  const getSettings = () => {
+    const config = vscode.workspace.getConfiguration('backplay');
+    return readSettings((key, fallback) => config.get(key, fallback));
+  };
+  const status = new StatusBar();
+  const liveDraft = new LiveDraft();
+  const trace = new TraceView(context.extensionUri);
+  context.subscriptions.push(log, status, liveDraft, trace);
+
+  const engines = new EngineHost({
+    extensionPath: context.extensionPath,
+    getSettings,
+    getHeadPath: () => retrainedHeadPath(context),
+    events: {
+      onLoading: () => status.update({ kind: 'loading', error: undefined }),
+      onReady: (info) => {
+        log.info(`engine ready: model ${info.modelName} on ${info.provider}, head ${info.head.source}`);
+        status.setInfo(info);
+        if (!getSettings().enable) status.update({ kind: 'off' });
+      },
+      onError: (error) => {
+        log.error(`engine failed to start: ${String(error)}`);
+        status.update({ kind: 'error', error: String(error) });
+      },
+    },
+  });
+  context.subscriptions.push({ dispose: () => void engines.dispose() });
+
+  const metricsFile = process.env.BACKPLAY_METRICS_FILE; // the editor tests read timings from here
+  const controller = new CompletionController({
+    getEngine: () => engines.get(),
+    getSettings,
+    events: {
+      onThinking: () => status.update({ kind: 'thinking' }),
+      onDraft: (id, snapshot) => {
+        if (getSettings().liveDraft) liveDraft.show(id, draftRuns(snapshot));
+      },
+      onDraftEnd: (id) => liveDraft.clear(id),
+      onResult: (metrics: CompletionMetrics) => {
+        status.update({ kind: 'ready', lastLatencyMs: metrics.finalMs, lastSteps: metrics.steps, provider: metrics.provider });
+        if (metricsFile) appendFileSync(metricsFile, JSON.stringify(metrics) + '\n');
+      },
+      onError: (error) => {
+        log.error(`completion failed: ${String(error)}`);
+        status.update({ kind: 'error', error: String(error) });
+      },
+      onTrace: (t) => trace.record(t),
+    },
+  });
+  context.subscriptions.push({ dispose: () => controller.abortInFlight() });
+  context.subscriptions.push(
+    vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, new BackPlayInlineProvider(controller)),
+  );
+
+  const headDeps: HeadCommandDeps = {
+    context,
+    getEngine: () => engines.get(),
+    log,
+    onHeadChanged: async () => {
+      const engine = await engines.get();
+      if (engine) status.setInfo(await engine.info());
+    },
+  };
+  context.subscriptions.push(
+    vscode.commands.registerCommand(MENU_COMMAND, showMenu),
+    vscode.commands.registerCommand('backplay.showTrace', () => trace.show()),
+    vscode.commands.registerCommand('backplay.retrainHead', () => retrainHead(headDeps)),
+    vscode.commands.registerCommand('backplay.resetHead', () => resetHead(headDeps)),
+    vscode.commands.registerCommand('backplay.restartEngine', () => engines.restart()),
+    vscode.commands.registerCommand('backplay.showLog', () => log.show()),
+    ...Object.entries(TOGGLES).map(([command, toggle]) => vscode.commands.registerCommand(command, () => toggleSetting(toggle.key))),
+  );
+
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (!event.affectsConfiguration('backplay')) return;
+      controller.cache.clear(); // suggestions made with other settings are stale
+      liveDraft.clear();
+      if (!getSettings().enable) status.update({ kind: 'off' });
+      // Picks up a new model folder or device (the engine is replaced only when those changed).
+      void engines.get().then(async (engine) => {
+        if (engine && getSettings().enable) status.setInfo(await engine.info());
+      });
+    }),
+  );
+  void engines.get(); // load the model now, not on the first keystroke
 }
 
 export function deactivate(): void {}

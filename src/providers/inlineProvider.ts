@@ -1,0 +1,34 @@
+// Adapts VS Code's inline completion call to CompletionController (where the logic lives).
+// Accepting a word or a line (VS Code's own commands) works on the item as for any provider.
+import * as vscode from 'vscode';
+import type { CompletionController } from './completionController';
+
+export class BackPlayInlineProvider implements vscode.InlineCompletionItemProvider {
+  constructor(private readonly controller: CompletionController) {}
+
+  async provideInlineCompletionItems(
+    document: vscode.TextDocument,
+    position: vscode.Position,
+    context: vscode.InlineCompletionContext,
+    token: vscode.CancellationToken,
+  ): Promise<vscode.InlineCompletionList | undefined> {
+    const editor = vscode.window.visibleTextEditors.find((e) => e.document === document);
+    const insertSpaces = editor?.options.insertSpaces;
+    const tabSize = editor?.options.tabSize;
+    const text = await this.controller.provide(
+      {
+        text: document.getText(),
+        offset: document.offsetAt(position),
+        languageId: document.languageId,
+        indent: {
+          insertSpaces: typeof insertSpaces === 'boolean' ? insertSpaces : true,
+          tabSize: typeof tabSize === 'number' ? tabSize : 4,
+        },
+        trigger: context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke ? 'invoke' : 'automatic',
+      },
+      token,
+    );
+    if (!text || token.isCancellationRequested) return undefined;
+    return { items: [new vscode.InlineCompletionItem(text, new vscode.Range(position, position))] };
+  }
+}

@@ -1,0 +1,130 @@
+// Post-processing of a raw engine completion into what the editor inserts at the cursor.
+// Pure functions only (no vscode import): the unit tests run them on fixtures that mark the cursor.
+
+export interface IndentStyle {
+  insertSpaces: boolean;
+  tabSize: number;
+}
+
+/** What the post-processing needs to know about the cursor's surroundings. */
+export interface CursorContext {
+  /** The cursor's line, before the cursor. */
+  linePrefix: string;
+  /** The cursor's line, after the cursor. */
+  lineSuffix: string;
+  /** A few document lines after the cursor's line. */
+  nextLines: string[];
+  indent: IndentStyle;
+}
+
+/** Characters an editor closes by itself, and punctuation that typically follows them on a line. */
+const CLOSING_RUN = /^[\s)\]}>"'`;,]+$/;
+/** Lines this short ("}", ");") repeat everywhere: they only count as a repeat inside a longer match. */
+const MIN_DISTINCT_LINE = 8;
+
+/** Non-whitespace after the cursor: the completion must stay on this line. */
+export function isMidLine(ctx: Pick<CursorContext, 'lineSuffix'>): boolean {
+  return /\S/.test(ctx.lineSuffix);
+}
+
+export function buildCursorContext(text: string, offset: number, indent: IndentStyle, nextLineCount = 8): CursorContext {
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  let lineEnd = text.indexOf('\n', offset);
+  if (lineEnd < 0) lineEnd = text.length;
+  const after = lineEnd < text.length ? text.slice(lineEnd + 1) : '';
+  const nextLines = after.length ? after.split('\n').slice(0, nextLineCount).map((l) => l.replace(/\r$/, '')) : [];
+  return {
+    linePrefix: text.slice(lineStart, offset),
+    lineSuffix: text.slice(offset, lineEnd).replace(/\r$/, ''),
+    nextLines,
+    indent,
+  };
+}
+
+/** The whole pipeline, in order. Returns '' when nothing worth showing is left. */
+export function postProcess(raw: string, ctx: CursorContext): string {
+  const singleLine = isMidLine(ctx);
+  let text = raw.replace(/\r\n/g, '\n');
+  if (singleLine) text = firstLine(text);
+  text = trimTrailingWhitespace(text);
+  text = stripFirstLineIndentIfTyped(text, ctx.linePrefix);
+  if (singleLine) text = stripLineSuffixOverlap(text, ctx.lineSuffix);
+  else text = stripRepeatedNextLines(text, ctx.nextLines);
+  text = matchIndentStyle(text, ctx.indent);
+  return /\S/.test(text) ? text : '';
+}
+
+export function firstLine(text: string): string {
+  const nl = text.indexOf('\n');
+  return nl < 0 ? text : text.slice(0, nl);
+}
+
+/** Trailing spaces on every line and trailing blank lines go: they would only add noise to Tab. */
+export function trimTrailingWhitespace(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => l.replace(/[ \t]+$/, ''))
+    .join('\n')
+    .replace(/\n+$/, '');
+}
+
+/**
+ * On a line holding only indentation, the user already typed the indent; the model continues after
+ * it, so leading whitespace on the completion's first line would indent twice.
+ */
+export function stripFirstLineIndentIfTyped(text: string, linePrefix: string): string {
+  if (linePrefix.length === 0 || /\S/.test(linePrefix)) return text;
+  return text.replace(/^[ \t]+/, '');
+}
+
+/**
+ * Never repeat what already follows the cursor on its line: the whole rest of the line, or the
+ * run of auto-closed brackets/quotes (and trailing `;` `,`) at its start.
+ */
+export function stripLineSuffixOverlap(text: string, lineSuffix: string): string {
+  const rest = lineSuffix.trimEnd();
+  if (!rest) return text;
+  if (text.endsWith(rest)) return text.slice(0, text.length - rest.length).trimEnd();
+  for (let k = rest.length; k > 0; k--) {
+    const head = rest.slice(0, k);
+    if (CLOSING_RUN.test(head) && text.trimEnd().endsWith(head.trimEnd())) {
+      const trimmed = text.trimEnd();
+      return trimmed.slice(0, trimmed.length - head.trimEnd().length);
+    }
+  }
+  return text;
+}
+
+/**
+ * Never repeat the lines after the cursor: cut the completion where its remaining lines are the
+ * document's next lines again (ignoring indentation and blank lines). A short line such as `}`
+ * only counts when what follows it matches too, or when it is the completion's last line.
+ */
+export function stripRepeatedNextLines(text: string, nextLines: string[]): string {
+  const lines = text.split('\n');
+  const upcoming = nextLines.map((l) => l.trim()).filter((l) => l.length > 0);
+  if (lines.length < 2 || upcoming.length === 0) return text;
+  for (let i = 1; i < lines.length; i++) {
+    const tail = lines.slice(i).map((l) => l.trim()).filter((l) => l.length > 0);
+    if (tail.length === 0) break;
+    const repeatsAll = tail.length <= upcoming.length && tail.every((l, j) => l === upcoming[j]);
+    const repeatsDistinctLine = tail[0] === upcoming[0] && tail[0].length >= MIN_DISTINCT_LINE;
+    if (repeatsAll || repeatsDistinctLine) return trimTrailingWhitespace(lines.slice(0, i).join('\n'));
+  }
+  return text;
+}
+
+/** Indentation of the lines after the first follows the editor's tabs/spaces setting. */
+export function matchIndentStyle(text: string, indent: IndentStyle): string {
+  const unit = Math.max(1, indent.tabSize);
+  return text
+    .split('\n')
+    .map((line, i) => {
+      if (i === 0) return line;
+      const ws = /^[ \t]*/.exec(line)![0];
+      const width = [...ws].reduce((w, c) => (c === '\t' ? w + unit - (w % unit) : w + 1), 0);
+      const lead = indent.insertSpaces ? ' '.repeat(width) : '\t'.repeat(Math.floor(width / unit)) + ' '.repeat(width % unit);
+      return lead + line.slice(ws.length);
+    })
+    .join('\n');
+}
