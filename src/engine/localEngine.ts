@@ -7,7 +7,6 @@ import type {
   Completion,
   CompletionRequest,
   CorrectionHead,
-  DeviceName,
   DraftSlot,
   Engine,
   EngineInfo,
@@ -21,15 +20,17 @@ import { DEFAULT_BLOCK_LENGTH, DEFAULT_THRESHOLD } from './defaults';
 import { AbortError, denoise } from './decode/loop';
 import { createPolicy } from './decode/policies';
 import { fitWindow } from './decode/window';
-import { checkHeadFits, loadOnnxHead } from './headSession';
+import { loadHead } from './head/ortHead';
 import { readModelConfig, type ModelConfig } from './modelConfig';
 import { OnnxFrozenModel } from './modelSession';
-import type { Logger } from './ortSession';
+import { sessionOptions, type Logger } from './ortSession';
 import { BpeTokenizer, encodeHead, encodeTail, type TextTokenizer } from './tokenizer';
 
 export const SHIPPED_HEAD_FILE = 'head.onnx';
 
-export type HeadLoader = (file: string, device: DeviceName) => Promise<CorrectionHead & { release?: () => Promise<void> }>;
+type DisposableHead = CorrectionHead & { dispose?: () => Promise<void> };
+/** Loads a head file for the model's provider and hidden size; throws a clear error when it does not fit. */
+export type HeadLoader = (file: string, provider: string, hiddenSize: number) => Promise<DisposableHead>;
 export type HeadTrainer = (
   engine: { model: FrozenModel; tokenizer: TextTokenizer; config: ModelConfig; modelDir: string },
   options: HeadTrainOptions,
@@ -43,13 +44,12 @@ export interface EngineParts {
   tokenizer: TextTokenizer;
   model: FrozenModel & { release?: () => Promise<void> };
   provider: string;
-  device: DeviceName;
   loadHead?: HeadLoader;
   trainer?: HeadTrainer;
 }
 
 export class LocalEngine implements Engine {
-  private head: (CorrectionHead & { release?: () => Promise<void> }) | undefined;
+  private head: DisposableHead | undefined;
   private headInfo: EngineInfo['head'] = { source: 'none' };
   private readonly slotText = new Map<number, string>();
 
@@ -67,8 +67,7 @@ export class LocalEngine implements Engine {
       tokenizer,
       model,
       provider: model.provider,
-      device: options.device === 'auto' ? (model.provider as DeviceName) : options.device,
-      loadHead: loadOnnxHead,
+      loadHead: (file, provider, hiddenSize) => loadHead(file, sessionOptions(provider), hiddenSize),
       trainer: extras.trainer,
     });
     try {
@@ -81,7 +80,7 @@ export class LocalEngine implements Engine {
   }
 
   async setHead(file: string | undefined): Promise<void> {
-    const { loadHead, modelDir, device, config } = this.parts;
+    const { loadHead, modelDir, provider, config } = this.parts;
     const shipped = path.join(modelDir, SHIPPED_HEAD_FILE);
     const target = file ?? (fs.existsSync(shipped) ? shipped : undefined);
     if (!target || !loadHead) {
@@ -89,13 +88,8 @@ export class LocalEngine implements Engine {
       return;
     }
     if (!fs.existsSync(target)) throw new Error(`head file not found: ${target}`);
-    const head = await loadHead(target, device);
-    try {
-      await checkHeadFits(head, config.hiddenSize, target, config.name);
-    } catch (err) {
-      await head.release?.();
-      throw err;
-    }
+    // Loaded before the old one is released: a head that does not fit leaves the current one in service.
+    const head = await loadHead(target, provider, config.hiddenSize);
     await this.replaceHead(head, file ? { source: 'custom', path: target } : { source: 'shipped', path: target });
   }
 
@@ -108,7 +102,7 @@ export class LocalEngine implements Engine {
     const old = this.head;
     this.head = head;
     this.headInfo = info;
-    if (old && old !== head) await old.release?.();
+    if (old && old !== head) await old.dispose?.();
   }
 
   async info(): Promise<EngineInfo> {

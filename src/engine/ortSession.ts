@@ -16,7 +16,8 @@ export interface OpenedSession {
 
 export type Logger = (message: string) => void;
 
-function sessionOptions(provider: string): ort.InferenceSession.SessionOptions {
+/** Session options for `provider`; the head uses the same ones as the model (same device). */
+export function sessionOptions(provider: string): ort.InferenceSession.SessionOptions {
   return {
     executionProviders: [provider],
     graphOptimizationLevel: 'all',
