@@ -70,6 +70,8 @@ export interface Completion {
 export interface CompleteOptions {
   onDraft?: (snapshot: DraftSnapshot) => void;
   signal?: AbortSignal;
+  /** Cancel every older completion still running on this engine (a newer keystroke makes them moot). */
+  supersede?: boolean;
 }
 
 /** Execution providers a user can ask for; `auto` probes the GPU ones first and falls back to cpu. */
