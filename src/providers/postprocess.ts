@@ -49,7 +49,7 @@ export function postProcess(raw: string, ctx: CursorContext): string {
   text = trimTrailingWhitespace(text);
   text = stripFirstLineIndentIfTyped(text, ctx.linePrefix);
   if (singleLine) text = stripLineSuffixOverlap(text, ctx.lineSuffix);
-  else text = stripRepeatedNextLines(text, ctx.nextLines);
+  else text = stripRepeatedNextLines(text, ctx.nextLines, ctx.indent.tabSize);
   text = matchIndentStyle(text, ctx.indent);
   return /\S/.test(text) ? text : '';
 }
@@ -97,21 +97,31 @@ export function stripLineSuffixOverlap(text: string, lineSuffix: string): string
 
 /**
  * Never repeat the lines after the cursor: cut the completion where its remaining lines are the
- * document's next lines again (ignoring indentation and blank lines). A short line such as `}`
- * only counts when what follows it matches too, or when it is the completion's last line.
+ * document's next lines again (blank lines ignored; indentation compared by width, so a `}` that
+ * closes an inner block is not taken for the outer one). A short line such as `}` only counts
+ * when everything after it matches too.
  */
-export function stripRepeatedNextLines(text: string, nextLines: string[]): string {
+export function stripRepeatedNextLines(text: string, nextLines: string[], tabSize = 4): string {
+  const normalize = (lines: string[]) =>
+    lines.filter((l) => l.trim().length > 0).map((l) => ' '.repeat(indentWidth(l, tabSize)) + l.trim());
   const lines = text.split('\n');
-  const upcoming = nextLines.map((l) => l.trim()).filter((l) => l.length > 0);
+  const upcoming = normalize(nextLines);
   if (lines.length < 2 || upcoming.length === 0) return text;
   for (let i = 1; i < lines.length; i++) {
-    const tail = lines.slice(i).map((l) => l.trim()).filter((l) => l.length > 0);
+    const tail = normalize(lines.slice(i));
     if (tail.length === 0) break;
     const repeatsAll = tail.length <= upcoming.length && tail.every((l, j) => l === upcoming[j]);
-    const repeatsDistinctLine = tail[0] === upcoming[0] && tail[0].length >= MIN_DISTINCT_LINE;
+    const repeatsDistinctLine = tail[0] === upcoming[0] && tail[0].trim().length >= MIN_DISTINCT_LINE;
     if (repeatsAll || repeatsDistinctLine) return trimTrailingWhitespace(lines.slice(0, i).join('\n'));
   }
   return text;
+}
+
+/** Columns taken by a line's leading whitespace, tabs advancing to the next tab stop. */
+export function indentWidth(line: string, tabSize: number): number {
+  const unit = Math.max(1, tabSize);
+  const ws = /^[ \t]*/.exec(line)![0];
+  return [...ws].reduce((w, c) => (c === '\t' ? w + unit - (w % unit) : w + 1), 0);
 }
 
 /** Indentation of the lines after the first follows the editor's tabs/spaces setting. */
@@ -122,7 +132,7 @@ export function matchIndentStyle(text: string, indent: IndentStyle): string {
     .map((line, i) => {
       if (i === 0) return line;
       const ws = /^[ \t]*/.exec(line)![0];
-      const width = [...ws].reduce((w, c) => (c === '\t' ? w + unit - (w % unit) : w + 1), 0);
+      const width = indentWidth(line, unit);
       const lead = indent.insertSpaces ? ' '.repeat(width) : '\t'.repeat(Math.floor(width / unit)) + ' '.repeat(width % unit);
       return lead + line.slice(ws.length);
     })

@@ -22,7 +22,10 @@ export const DEFAULT_LIMITS: CollectLimits = { maxFileBytes: 200_000, maxTotalBy
 const ALWAYS_IGNORED = ['node_modules/', '.git/', 'dist/', 'out/', 'build/', 'coverage/', '*.min.js', '*.bundle.js', '*.d.ts'];
 
 export function ignoreMatcher(gitignoreTexts: string[]): Ignore {
-  return ignore().add(ALWAYS_IGNORED).add(gitignoreTexts);
+  const matcher = ignore().add(ALWAYS_IGNORED);
+  // One .add per file: a string is split into rules on newlines, an array's strings are not.
+  for (const text of gitignoreTexts) matcher.add(text);
+  return matcher;
 }
 
 /** `relativePath` uses forward slashes, relative to the folder whose .gitignore was read. */

@@ -1,0 +1,51 @@
+import * as assert from 'assert';
+import { CompletionCache } from '../../src/providers/completionCache';
+import { cutWindow } from '../../src/providers/contextWindow';
+import { atCursor } from './fixtures';
+
+describe('context window', () => {
+  it('keeps everything when the file is small', () => {
+    const { text, offset } = atCursor('a\nb = |c\nd');
+    assert.deepStrictEqual(cutWindow(text, offset), { prefix: 'a\nb = ', suffix: 'c\nd' });
+  });
+
+  it('cuts the prefix at a line start and the suffix at a line end', () => {
+    const { text, offset } = atCursor('line one\nline two\nthree |four\nline five\nline six');
+    const w = cutWindow(text, offset, { maxPrefixChars: 12, maxSuffixChars: 12 });
+    assert.strictEqual(w.prefix, 'three ');
+    assert.strictEqual(w.suffix, 'four');
+  });
+
+  it('cuts inside the line when the cursor line alone is longer than the window', () => {
+    const { text, offset } = atCursor(`x\n${'a'.repeat(50)}|`);
+    assert.strictEqual(cutWindow(text, offset, { maxPrefixChars: 10, maxSuffixChars: 10 }).prefix, 'a'.repeat(10));
+  });
+});
+
+describe('completion cache', () => {
+  it('returns an exact hit, and nothing for another suffix', () => {
+    const cache = new CompletionCache();
+    cache.set('const x = ', ';\n', '42');
+    assert.strictEqual(cache.get('const x = ', ';\n'), '42');
+    assert.strictEqual(cache.get('const x = ', ')\n'), undefined);
+  });
+
+  it('keeps showing the rest of a suggestion while the user types what it says', () => {
+    const cache = new CompletionCache();
+    cache.set('return ', '\n}', 'a + b;');
+    assert.strictEqual(cache.get('return a', '\n}'), ' + b;');
+    assert.strictEqual(cache.get('return a + ', '\n}'), 'b;');
+    assert.strictEqual(cache.get('return x', '\n}'), undefined, 'typing something else is a miss');
+    assert.strictEqual(cache.get('return a + b;', '\n}'), undefined, 'fully typed: nothing left to suggest');
+  });
+
+  it('forgets the least recently used entries beyond its size', () => {
+    const cache = new CompletionCache(2);
+    cache.set('a', '', '1');
+    cache.set('b', '', '2');
+    cache.get('a', '');
+    cache.set('c', '', '3');
+    assert.strictEqual(cache.get('a', ''), '1');
+    assert.strictEqual(cache.get('b', ''), undefined);
+  });
+});

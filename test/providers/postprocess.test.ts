@@ -1,0 +1,94 @@
+import * as assert from 'assert';
+import { isMidLine, matchIndentStyle, postProcess } from '../../src/providers/postprocess';
+import { contextAt } from './fixtures';
+
+// Each case: the document with the cursor marked `|`, what the engine returned, what the user sees.
+describe('post-processing a completion at the cursor', () => {
+  const cases: { name: string; doc: string; raw: string; shown: string }[] = [
+    {
+      name: 'mid-line: keeps only the first line',
+      doc: 'const total = sum(|);\n',
+      raw: 'a, b);\nconsole.log(total);',
+      shown: 'a, b',
+    },
+    {
+      name: 'an auto-closed quote and bracket after the cursor are not repeated',
+      doc: 'console.log("|")\n',
+      raw: 'hello world")',
+      shown: 'hello world',
+    },
+    {
+      name: 'the whole rest of the line is not repeated',
+      doc: 'if (|) {\n}\n',
+      raw: 'count > 0) {',
+      shown: 'count > 0',
+    },
+    {
+      name: 'a closer followed by more punctuation on the line: only the matching run goes',
+      doc: 'const xs = [1, 2|];\n',
+      raw: ', 3]',
+      shown: ', 3',
+    },
+    {
+      name: 'a completion unrelated to the rest of the line is kept whole',
+      doc: 'let a = |b;\n',
+      raw: '2 * ',
+      shown: '2 *',
+    },
+    {
+      name: 'end of line: multi-line, but the next lines of the document are not repeated',
+      doc: 'function add(xs) {\n  let total = 0;|\n  return total;\n}\n',
+      raw: '\n  for (const x of xs) total += x;\n  return total;\n}',
+      shown: '\n  for (const x of xs) total += x;',
+    },
+    {
+      name: 'a distinctive next line repeated inside the completion cuts it there',
+      doc: 'function f() {|\n  const config = load();\n}\n',
+      raw: '\n  log("start");\n  const config = load();\n  use(config);',
+      shown: '\n  log("start");',
+    },
+    {
+      name: 'a lone closing brace is not taken for the next line unless the rest matches',
+      doc: 'if (ok) {|\n}\nnext();\n',
+      raw: '\n  run();\n}\nmore();',
+      shown: '\n  run();\n}\nmore();',
+    },
+    {
+      name: 'on an indented empty line the typed indent is not doubled',
+      doc: 'function f() {\n    |\n}\n',
+      raw: '    return 1;',
+      shown: 'return 1;',
+    },
+    {
+      name: 'trailing spaces and blank lines are dropped',
+      doc: 'const a = |\n',
+      raw: '1;   \n\n\n',
+      shown: '1;',
+    },
+    {
+      name: 'whitespace only is no suggestion',
+      doc: 'foo(|)\n',
+      raw: '   ',
+      shown: '',
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      assert.strictEqual(postProcess(c.raw, contextAt(c.doc)), c.shown);
+    });
+  }
+
+  it('follows the editor indentation: tabs when the editor uses tabs', () => {
+    const ctx = contextAt('class A {|\n}\n', { insertSpaces: false, tabSize: 4 });
+    assert.strictEqual(postProcess('\n    m() {\n        return 1;\n    }', ctx), '\n\tm() {\n\t\treturn 1;\n\t}');
+  });
+
+  it('converts tabs to spaces of the editor tab size', () => {
+    assert.strictEqual(matchIndentStyle('x\n\ty\n\t\tz', { insertSpaces: true, tabSize: 2 }), 'x\n  y\n    z');
+  });
+
+  it('mid-line means non-whitespace after the cursor, not just anything', () => {
+    assert.strictEqual(isMidLine(contextAt('foo(|)')), true);
+    assert.strictEqual(isMidLine(contextAt('foo()|   \nbar')), false);
+  });
+});
