@@ -72,11 +72,28 @@ export class LocalEngine implements Engine {
     });
     try {
       await engine.setHead(options.headPath);
+      await engine.warmUp();
     } catch (err) {
       await engine.dispose();
       throw err;
     }
     return engine;
+  }
+
+  /**
+   * One throwaway completion at load: the first real one would otherwise pay for onnxruntime's
+   * first-run allocations and the tokenizer's lazy setup (about 10x a normal step here).
+   */
+  async warmUp(): Promise<void> {
+    await this.complete({
+      prefix: 'function warmUp() {\n  return ',
+      suffix: ';\n}\n',
+      maxNewTokens: 8,
+      tokensPerStep: 4,
+      sampler: this.head ? 'backplay' : 'confidence',
+      correction: { tau: 0.5, maxRemask: 1, stride: 1, fifo: 1 },
+      seed: 0,
+    });
   }
 
   async setHead(file: string | undefined): Promise<void> {

@@ -45,6 +45,9 @@ export function autoProviders(): string[] {
 }
 
 async function open(file: string, provider: string): Promise<ort.InferenceSession> {
+  // onnxruntime prints every failed provider probe to stderr as an error; the reason is in the
+  // exception, which we log ourselves, so only fatal messages may reach the terminal.
+  ort.env.logLevel = 'fatal';
   try {
     return await ort.InferenceSession.create(file, sessionOptions(provider));
   } catch (err) {

@@ -108,34 +108,38 @@ export async function denoise(input: DecodeInput): Promise<DecodeResult> {
     result.forwardPasses++;
     if (out.seq !== seq) throw new Error(`model returned ${out.seq} positions for ${seq} input tokens`);
 
-    const scores = scoreSlots(out.logits, out.vocab, start, canvas.subarray(start, start + n), special.mask);
     const blockStart = Math.floor(firstMasked / blockLength) * blockLength;
     const blockEnd = Math.min(blockStart + blockLength, live);
     const maskedInBlock: number[] = [];
     for (let s = blockStart; s < blockEnd; s++) if (isMasked(s)) maskedInBlock.push(s);
+    const lookBack =
+      policy.remask !== undefined &&
+      input.correction.maxRemask >= 1 &&
+      result.steps % stride === stride - 1 &&
+      result.steps < REMASK_STEPS_PER_SLOT * n;
+    // Look-back candidates: generated slots the model saw (not masked) in this very pass.
+    const visible: number[] = [];
+    if (lookBack) for (let s = 0; s < live; s++) if (visibleBefore[s] && !fifo.includes(s)) visible.push(s);
+    const scores = scoreSlots(out.logits, out.vocab, start, canvas.subarray(start, start + n), special.mask, [...maskedInBlock, ...visible]);
 
     const committed = policy.commit({ scores, maskedInBlock, tokensPerStep: k });
     for (const s of committed) canvas[start + s] = scores.predicted[s];
 
     let flagged: number[] = [];
-    const lookBack = policy.remask && result.steps % stride === stride - 1 && result.steps < REMASK_STEPS_PER_SLOT * n;
-    if (lookBack) {
-      const liveNow = liveEnd();
-      const candidates: number[] = [];
-      for (let s = 0; s < liveNow; s++) if (visibleBefore[s] && !fifo.includes(s)) candidates.push(s);
-      if (candidates.length > 0) {
-        flagged = await policy.remask!({
-          scores,
-          candidates,
-          canvasStart: start,
-          hidden: out.hidden,
-          seq,
-          tau: input.correction.tau,
-          maxRemask: Math.max(0, Math.floor(input.correction.maxRemask)),
-          rng,
-          head: countingHead,
-        });
-      }
+    const liveNow = liveEnd(); // a committed end-of-middle may have closed the span
+    const candidates = visible.filter((s) => s < liveNow);
+    if (candidates.length > 0) {
+      flagged = await policy.remask!({
+        scores,
+        candidates,
+        canvasStart: start,
+        hidden: out.hidden,
+        seq,
+        tau: input.correction.tau,
+        maxRemask: Math.max(0, Math.floor(input.correction.maxRemask)),
+        rng,
+        head: countingHead,
+      });
     }
     const flaggedIds = flagged.map((s) => slot(s));
     for (const s of flagged) {

@@ -1,7 +1,8 @@
-// Per-slot numbers the policies choose from, computed once per forward pass over the canvas slots only.
+// Per-slot numbers the policies choose from, computed once per forward pass, and only for the slots
+// a policy can act on this step (a softmax over a 4k vocabulary per slot is not free in JS).
 
 export interface SlotScores {
-  /** Greedy prediction per slot (the mask token is never predicted). */
+  /** Greedy prediction per slot (the mask token is never predicted); -1 for slots not scored. */
   predicted: Int32Array;
   /** Softmax probability of that prediction. */
   confidence: Float32Array;
@@ -10,9 +11,9 @@ export interface SlotScores {
 }
 
 /**
- * Reads logits [seq, vocab] (batch 1) at canvas positions start..start+slots-1.
- * `current` holds the canvas ids of those slots; `maskId`'s logit is excluded from the argmax
- * and from the softmax, so a mask is never committed and confidences are over real tokens.
+ * Reads logits [seq, vocab] (batch 1) for the slots listed in `which` (slot s is canvas position
+ * start + s). `current` holds the canvas ids of all slots. `maskId`'s logit is excluded from the
+ * argmax and the softmax, so a mask is never committed and confidences are over real tokens.
  */
 export function scoreSlots(
   logits: Float32Array,
@@ -20,34 +21,38 @@ export function scoreSlots(
   start: number,
   current: ArrayLike<number>,
   maskId: number,
+  which: Iterable<number>,
 ): SlotScores {
   const slots = current.length;
-  const predicted = new Int32Array(slots);
+  const predicted = new Int32Array(slots).fill(-1);
   const confidence = new Float32Array(slots);
   const currentProb = new Float32Array(slots);
-  for (let s = 0; s < slots; s++) {
+  for (const s of which) {
     const row = (start + s) * vocab;
+    // One pass: running max and a sum of exponentials rescaled whenever the max grows.
     let best = -1;
-    let bestLogit = -Infinity;
+    let max = -Infinity;
+    let sum = 0;
     for (let v = 0; v < vocab; v++) {
       if (v === maskId) continue;
       const x = logits[row + v];
-      if (x > bestLogit) {
-        bestLogit = x;
+      if (x > max) {
+        sum = sum * Math.exp(max - x) + 1;
+        max = x;
         best = v;
+      } else {
+        sum += Math.exp(x - max);
       }
     }
-    if (best < 0) {
+    if (best < 0 || !(sum > 0) || !Number.isFinite(sum)) {
       // Every logit NaN (a broken model): predict end-of-text with zero confidence, never throw.
-      best = maskId === 0 ? 1 : 0;
-      bestLogit = 0;
+      predicted[s] = maskId === 0 ? 1 : 0;
+      continue;
     }
-    let sum = 0;
-    for (let v = 0; v < vocab; v++) if (v !== maskId) sum += Math.exp(logits[row + v] - bestLogit);
     predicted[s] = best;
-    confidence[s] = Number.isFinite(sum) && sum > 0 ? 1 / sum : 0;
+    confidence[s] = 1 / sum;
     const cur = current[s];
-    currentProb[s] = cur === maskId || cur < 0 || cur >= vocab ? 0 : Math.exp(logits[row + cur] - bestLogit) / sum;
+    currentProb[s] = cur === maskId || cur < 0 || cur >= vocab ? 0 : Math.exp(logits[row + cur] - max) / sum;
   }
   return { predicted, confidence, currentProb };
 }
