@@ -6,7 +6,7 @@
 // in float64 for exact gradient checks; production uses float32.
 
 import {
-  Floats, addColumnSums, matmul, matmulTransAAcc, matmulTransB, matmulTransBAcc, zerosLike,
+  Floats, addColumnSums, gemmNT, matmul, matmulTransAAcc, matmulTransB, matmulTransBAcc, transpose, zerosLike,
 } from './gemm';
 import { Rng } from './random';
 
@@ -248,39 +248,40 @@ export class HeadModel {
     return wantInputGrad ? dInput : undefined;
   }
 
+  // Attention runs per (sequence, head) on contiguous copies of that head's columns, so that every
+  // product goes through gemmNT with long inner loops.
+
   private attentionForward(q: Floats, k: Floats, v: Floats, probs: Floats, ctx: Floats, batch: number, seq: number): void {
     const { width: w, numHeads: H } = this.config;
     const dh = w / H;
     const scale = 1 / Math.sqrt(dh);
+    const ctxH = zerosLike(q, seq * dh);
     for (let b = 0; b < batch; b++) {
       for (let h = 0; h < H; h++) {
-        const off = h * dh;
+        const qh = gatherHead(q, b, h, seq, w, dh), kh = gatherHead(k, b, h, seq, w, dh);
+        const vhT = transpose(gatherHead(v, b, h, seq, w, dh), seq, dh);
+        const base = (b * H + h) * seq * seq;
+        const scores = probs.subarray(base, base + seq * seq);
+        gemmNT(qh, kh, scores, seq, dh, seq);
         for (let i = 0; i < seq; i++) {
-          const qi = (b * seq + i) * w + off;
-          const row = ((b * H + h) * seq + i) * seq;
+          const row = i * seq;
           let max = -Infinity;
           for (let j = 0; j < seq; j++) {
-            const kj = (b * seq + j) * w + off;
-            let s = 0;
-            for (let c = 0; c < dh; c++) s += q[qi + c] * k[kj + c];
-            s *= scale;
-            probs[row + j] = s;
-            if (s > max) max = s;
+            const x = scores[row + j] * scale;
+            scores[row + j] = x;
+            if (x > max) max = x;
           }
           let sum = 0;
           for (let j = 0; j < seq; j++) {
-            const e = Math.exp(probs[row + j] - max);
-            probs[row + j] = e;
+            const e = Math.exp(scores[row + j] - max);
+            scores[row + j] = e;
             sum += e;
           }
           const inv = 1 / sum;
-          for (let j = 0; j < seq; j++) probs[row + j] *= inv;
-          for (let j = 0; j < seq; j++) {
-            const p = probs[row + j];
-            const vj = (b * seq + j) * w + off;
-            for (let c = 0; c < dh; c++) ctx[qi + c] += p * v[vj + c];
-          }
+          for (let j = 0; j < seq; j++) scores[row + j] *= inv;
         }
+        gemmNT(scores, vhT, ctxH, seq, seq, dh);
+        scatterHead(ctxH, ctx, b, h, seq, w, dh);
       }
     }
   }
@@ -290,34 +291,49 @@ export class HeadModel {
     const { batch, seq, q, k, v, probs } = cache;
     const dh = w / H;
     const scale = 1 / Math.sqrt(dh);
-    const dp = zerosLike(q, seq);
+    const out = zerosLike(q, seq * dh);
+    const ds = zerosLike(q, seq * seq);
     for (let b = 0; b < batch; b++) {
       for (let h = 0; h < H; h++) {
-        const off = h * dh;
+        const base = (b * H + h) * seq * seq;
+        const P = probs.subarray(base, base + seq * seq);
+        const dctxH = gatherHead(dctx, b, h, seq, w, dh);
+        // dP = dctx V^T, then the softmax backward and the 1/sqrt(dh) scale: dS.
+        gemmNT(dctxH, gatherHead(v, b, h, seq, w, dh), ds, seq, dh, seq);
         for (let i = 0; i < seq; i++) {
-          const qi = (b * seq + i) * w + off;
-          const row = ((b * H + h) * seq + i) * seq;
+          const row = i * seq;
           let dot = 0;
-          for (let j = 0; j < seq; j++) {
-            const vj = (b * seq + j) * w + off;
-            let s = 0;
-            for (let c = 0; c < dh; c++) s += dctx[qi + c] * v[vj + c];
-            dp[j] = s;
-            dot += s * probs[row + j];
-          }
-          for (let j = 0; j < seq; j++) {
-            const p = probs[row + j];
-            const ds = p * (dp[j] - dot) * scale; // softmax backward, then the 1/sqrt(dh) scale
-            const kj = (b * seq + j) * w + off;
-            for (let c = 0; c < dh; c++) {
-              dv[kj + c] += p * dctx[qi + c];
-              dq[qi + c] += ds * k[kj + c];
-              dk[kj + c] += ds * q[qi + c];
-            }
-          }
+          for (let j = 0; j < seq; j++) dot += ds[row + j] * P[row + j];
+          for (let j = 0; j < seq; j++) ds[row + j] = P[row + j] * (ds[row + j] - dot) * scale;
         }
+        // dV = P^T dctx; dQ = dS K; dK = dS^T Q.
+        const dctxT = transpose(dctxH, seq, dh);
+        gemmNT(transpose(P, seq, seq), dctxT, out, seq, seq, dh);
+        scatterHead(out, dv, b, h, seq, w, dh);
+        gemmNT(ds, transpose(gatherHead(k, b, h, seq, w, dh), seq, dh), out, seq, seq, dh);
+        scatterHead(out, dq, b, h, seq, w, dh);
+        gemmNT(transpose(ds, seq, seq), transpose(gatherHead(q, b, h, seq, w, dh), seq, dh), out, seq, seq, dh);
+        scatterHead(out, dk, b, h, seq, w, dh);
       }
     }
+  }
+}
+
+/** Head h's columns of sequence b of x [batch*seq, w], as a contiguous [seq, dh]. */
+function gatherHead(x: Floats, b: number, h: number, seq: number, w: number, dh: number): Floats {
+  const out = zerosLike(x, seq * dh);
+  for (let i = 0; i < seq; i++) {
+    const src = (b * seq + i) * w + h * dh;
+    for (let c = 0; c < dh; c++) out[i * dh + c] = x[src + c];
+  }
+  return out;
+}
+
+/** Writes a [seq, dh] block back into head h's columns of sequence b (overwrites). */
+function scatterHead(block: Floats, x: Floats, b: number, h: number, seq: number, w: number, dh: number): void {
+  for (let i = 0; i < seq; i++) {
+    const dst = (b * seq + i) * w + h * dh;
+    for (let c = 0; c < dh; c++) x[dst + c] = block[i * dh + c];
   }
 }
 

@@ -1,0 +1,99 @@
+// How much a look-back step costs next to a model forward pass (the head must cost <= 10% of it),
+// and how fast the head trains in TypeScript. Prints one JSON line.
+//   npx tsc -p . && node out/bench/head-speed.js [--model DIR] [--seq 512] [--threads 1] [--runs 20] [--width 64]
+// Without --model (or when the folder has no model.onnx) the model column is left out and the head
+// reads random hidden states of size --hidden (default 256).
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as ort from 'onnxruntime-node';
+import { weightedBce } from '../src/engine/head/loss';
+import { HeadModel, zeroParams } from '../src/engine/head/model';
+import { headToOnnx } from '../src/engine/head/onnx';
+import { OrtHead } from '../src/engine/head/ortHead';
+import { makeRng } from '../src/engine/head/random';
+
+function option(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+function median(times: number[]): number {
+  const s = times.slice().sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+async function timeRuns(runs: number, fn: () => Promise<unknown> | unknown): Promise<number> {
+  for (let i = 0; i < 2; i++) await fn(); // warm-up: allocation, planning, JIT
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = process.hrtime.bigint();
+    await fn();
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return median(times);
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const seq = Number(option(args, '--seq') ?? 512);
+  const threads = Number(option(args, '--threads') ?? 1);
+  const runs = Number(option(args, '--runs') ?? 20);
+  const width = Number(option(args, '--width') ?? 64);
+  const modelDir = option(args, '--model');
+  const sessionOptions: ort.InferenceSession.SessionOptions = { executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1 };
+  const result: Record<string, unknown> = { seq, threads, runs };
+
+  let hidden: Float32Array;
+  let d = Number(option(args, '--hidden') ?? 256);
+  const modelFile = modelDir ? ['model.int8.onnx', 'model.onnx'].map((f) => path.join(modelDir, f)).filter((f) => fs.existsSync(f)) : [];
+  if (modelFile.length > 0) {
+    for (const file of modelFile) {
+      const session = await ort.InferenceSession.create(file, sessionOptions);
+      const ids = new BigInt64Array(seq);
+      for (let i = 0; i < seq; i++) ids[i] = BigInt(3 + ((i * 7919) % 3000));
+      const feeds = { input_ids: new ort.Tensor('int64', ids, [1, seq]) };
+      result[`model_ms_${path.basename(file, '.onnx')}`] = await timeRuns(runs, () => session.run(feeds));
+      const out = await session.run(feeds);
+      hidden = out.hidden.data as Float32Array;
+      d = out.hidden.dims[2];
+      await session.release();
+    }
+  }
+  hidden ??= Float32Array.from({ length: seq * d }, (_, i) => Math.sin(i * 0.37) * 3);
+  hidden = hidden!;
+  result.hidden_size = d;
+
+  const config = { inputSize: d, width, numHeads: 4, mlpWidth: 4 * width };
+  const head = HeadModel.create(config, makeRng(1));
+  result.head_params = head.parameterCount();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'head-speed-'));
+  const file = path.join(dir, 'head.onnx');
+  fs.writeFileSync(file, headToOnnx(head));
+  const ortHead = await OrtHead.load(file, sessionOptions, d);
+  result.head_ms_ort = await timeRuns(runs, () => ortHead.pWrong(hidden, 1, seq));
+  await ortHead.dispose();
+  fs.rmSync(dir, { recursive: true, force: true });
+
+  // Training cost in TypeScript: forward + backward of one sequence of the trainer's usual length.
+  const trainSeq = Number(option(args, '--train-seq') ?? 200);
+  const x = hidden.subarray(0, trainSeq * d);
+  const labels = Uint8Array.from({ length: trainSeq }, (_, i) => (i % 17 === 0 ? 1 : 0));
+  const mask = new Uint8Array(trainSeq).fill(1);
+  result.head_ms_ts_forward = await timeRuns(Math.min(runs, 10), () => head.forward(x, 1, trainSeq));
+  result.train_seq = trainSeq;
+  result.head_ms_ts_train_step = await timeRuns(Math.min(runs, 10), () => {
+    const { logits, cache } = head.forward(x, 1, trainSeq);
+    const g = zeroParams(config);
+    head.backward(cache, weightedBce(logits, labels, mask, 3).grad, g);
+  });
+  for (const key of Object.keys(result)) {
+    if (key.startsWith('model_ms_')) result[`head_share_of_${key}`] = (result.head_ms_ort as number) / (result[key] as number);
+  }
+  console.log(JSON.stringify(result));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
