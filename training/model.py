@@ -1,7 +1,8 @@
 """The BackPlay base model: a small pre-LN transformer with rotary positions.
 
 One set of weights, two attention modes: causal (left-to-right pretraining, next-token loss) and
-bidirectional (masked diffusion: predict every [MASK] from both sides). `forward` returns the
+bidirectional (masked diffusion: predict every [MASK] from both sides; logits[:, i] is the
+distribution of the token AT position i, computed from position i-1, see `forward`). `forward` returns the
 logits and `hidden`, the input of the LAST transformer block, which the correction head reads
 (DESIGN.md, model directory format).
 
@@ -137,6 +138,12 @@ class BackPlayLM(nn.Module):
             hidden = x
             x = block(x, cos, sin, causal)
         logits = F.linear(self.ln_f(x), self.wte.weight)  # tied input/output embeddings
+        if not causal:
+            # Shifted prediction (as Dream does when adapting a left-to-right model): the token at
+            # position i is read from position i-1, where phase "ar" already learned to predict it.
+            # Position 0 has no left neighbour and reads itself. Callers see plain alignment:
+            # logits[:, i] is the distribution of the token at position i.
+            logits = torch.cat([logits[:, :1], logits[:, :-1]], dim=1)
         return logits, hidden
 
 

@@ -8,6 +8,7 @@ Phase "diff" (the rest): the SAME weights, bidirectional attention, masked-token
 losses are token means over their own rows, mixed with that share.
 The budget is wall-clock minutes (`time_budget_min`) or tokens (`max_tokens`): progress in [0, 1]
 drives the phase switch and the learning rate (warmup, then cosine, restarted at the switch).
+`init_from` starts from a weights-only file (training/resume/*.fp16.pt) with a fresh optimizer.
 Resumable: rerun the same command; checkpoints go to training/runs/NAME/ckpt.pt, the log to
 training/runs/NAME/log.csv (one row per `log_every` steps, validation columns when evaluated).
 """
@@ -138,6 +139,10 @@ def train(cfg):
         state = ckpt["state"]
         rng.bit_generator.state = ckpt["rng"]
         print(f"resumed {ckpt_path} at step {state['step']}, {state['tokens']} tokens", flush=True)
+    elif cfg.get("init_from"):  # e.g. training/resume/backplay-base.fp16.pt: weights only, fresh optimizer
+        weights = torch.load(resolve(cfg["init_from"]), map_location=device)["model"]
+        model.load_state_dict({k: v.float() for k, v in weights.items()})
+        print(f"initialized from {cfg['init_from']}", flush=True)
     step_fn = torch.compile(model) if cfg.get("compile") and hasattr(torch, "compile") else model
     with open(os.path.join(run_dir, "config.json"), "w") as f:
         json.dump({**cfg, "model": mcfg.to_dict(), "params": model.num_params()}, f, indent=2)
