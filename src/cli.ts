@@ -9,7 +9,7 @@ import { SAMPLER_NAMES } from './engine/decode/policies';
 import { evaluate, readTasks } from './engine/evaluate';
 import { LocalEngine } from './engine/localEngine';
 import { renderDraft } from './engine/renderDraft';
-import type { CompletionRequest, DeviceName, SamplerName } from './engine/types';
+import type { CompletionRequest, DeviceName, HeadTrainProgress, SamplerName } from './engine/types';
 
 const USAGE = `usage:
   backplay complete --file F --line L --column C [--tokens-per-step K] [--no-correction] [--trace]
@@ -181,21 +181,31 @@ async function evalCommand(argv: string[]): Promise<void> {
   }
 }
 
+/** Prints training progress when the phase changes or every 5%, not on every example. */
+function progressPrinter(): (p: HeadTrainProgress) => void {
+  let last = { phase: '', fraction: -1 };
+  return (p) => {
+    if (p.phase === last.phase && p.fraction < last.fraction + 0.05 && p.fraction < 1) return;
+    last = { phase: p.phase, fraction: p.fraction };
+    console.error(`${p.phase} ${(100 * p.fraction).toFixed(0)}% ${p.message}`);
+  };
+}
+
 async function trainHead(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: { ...common, dir: { type: 'string' }, out: { type: 'string' }, 'time-budget-s': { type: 'string' } },
   });
   if (!values.dir || !values.out) throw new UsageError('train-head needs --dir WORKSPACE_DIR and --out FILE');
-  const files = collectSourceFiles(values.dir);
-  console.error(`train-head: ${files.length} source files from ${values.dir}`);
+  const { files, summary } = collectSourceFiles(values.dir);
+  console.error(`train-head: ${files.length} source files (${summary.bytes} bytes) from ${values.dir}; skipped ${JSON.stringify(summary.skipped)}`);
   if (files.length === 0) throw new Error(`no source files to learn from under ${values.dir}`);
   const engine = await loadEngine(values);
   try {
     const budget = values['time-budget-s'] === undefined ? undefined : 1000 * num(values['time-budget-s'], 'time-budget-s', 0);
     const report = await engine.trainHead(
       { files, outPath: path.resolve(values.out), seed: int(values.seed, 'seed', 0), timeBudgetMs: budget },
-      { onProgress: (p) => console.error(`${p.phase} ${(100 * p.fraction).toFixed(0)}% ${p.message}`) },
+      { onProgress: progressPrinter() },
     );
     console.log(JSON.stringify(report));
   } finally {

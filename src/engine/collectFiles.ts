@@ -1,66 +1,53 @@
-// Collects a workspace's source files for retraining the head: code the user writes, not vendored,
-// generated, minified or binary files, which would teach the head the wrong code.
+// Walks a workspace folder on disk for `backplay train-head`. Which files to keep is decided by
+// the same pure rules the editor's retrain command uses (src/providers/workspaceFiles.ts: the
+// .gitignore, dependencies and builds, binary, minified and huge files, the caps), so the CLI and
+// the editor retrain on the same files.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { DEFAULT_LIMITS, FileCollector, ignoreMatcher, isIgnored, type CollectLimits, type CollectSummary } from '../providers/workspaceFiles';
 
-export interface CollectOptions {
-  extensions?: string[];
-  maxFileBytes?: number;
-  maxFiles?: number;
-  maxTotalBytes?: number;
-}
+const SOURCE_EXTENSIONS = new Set(['.ts', '.tsx', '.js', '.jsx', '.mjs', '.cjs', '.mts', '.cts']);
 
-const DEFAULT_EXTENSIONS = ['.ts', '.tsx', '.js', '.jsx', '.mjs', '.cjs', '.mts', '.cts'];
-const SKIPPED_DIRS = new Set(['node_modules', 'dist', 'out', 'build', 'coverage', 'vendor', 'bower_components']);
-
-/** Minified or generated: very long lines. */
-export function looksMinified(text: string): boolean {
-  const lines = text.split('\n');
-  const longest = lines.reduce((m, l) => Math.max(m, l.length), 0);
-  return longest > 1000 || text.length / lines.length > 200;
-}
-
-export function looksBinary(text: string): boolean {
-  return text.slice(0, 8192).includes('\u0000');
-}
-
-export function collectSourceFiles(root: string, options: CollectOptions = {}): { path: string; text: string }[] {
-  const extensions = new Set(options.extensions ?? DEFAULT_EXTENSIONS);
-  const maxFileBytes = options.maxFileBytes ?? 256 * 1024;
-  const maxFiles = options.maxFiles ?? 5000;
-  const maxTotalBytes = options.maxTotalBytes ?? 32 * 1024 * 1024;
-  const files: { path: string; text: string }[] = [];
-  let total = 0;
-  const stack = [path.resolve(root)];
-  while (stack.length > 0 && files.length < maxFiles) {
+export function collectSourceFiles(
+  root: string,
+  limits: CollectLimits = DEFAULT_LIMITS,
+): { files: { path: string; text: string }[]; summary: CollectSummary } {
+  const base = path.resolve(root);
+  const gitignore = path.join(base, '.gitignore');
+  const matcher = ignoreMatcher(fs.existsSync(gitignore) ? [fs.readFileSync(gitignore, 'utf8')] : []);
+  const collector = new FileCollector(limits);
+  const stack = [base];
+  while (stack.length > 0 && !collector.full) {
     const dir = stack.pop()!;
     let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(dir, { withFileTypes: true });
     } catch {
-      continue; // unreadable folder: skip, never fail the whole retrain
+      continue; // an unreadable folder is skipped, never fails the whole retrain
     }
-    entries.sort((a, b) => a.name.localeCompare(b.name));
+    entries.sort((a, b) => b.name.localeCompare(a.name)); // popped in name order
     for (const entry of entries) {
       const full = path.join(dir, entry.name);
+      const relative = path.relative(base, full).split(path.sep).join('/');
       if (entry.isDirectory()) {
-        if (!entry.name.startsWith('.') && !SKIPPED_DIRS.has(entry.name)) stack.push(full);
-        continue;
+        if (isIgnored(matcher, `${relative}/`)) collector.skipIgnored();
+        else stack.push(full);
+      } else if (entry.isFile() && SOURCE_EXTENSIONS.has(path.extname(entry.name))) {
+        if (isIgnored(matcher, relative)) {
+          collector.skipIgnored();
+          continue;
+        }
+        let size: number;
+        try {
+          size = fs.statSync(full).size;
+        } catch {
+          continue;
+        }
+        if (size === 0 || collector.tooLarge(size)) continue;
+        collector.offer(full, fs.readFileSync(full));
+        if (collector.full) break;
       }
-      if (!entry.isFile() || !extensions.has(path.extname(entry.name)) || /\.min\.[cm]?js$|\.d\.ts$/.test(entry.name)) continue;
-      let size: number;
-      try {
-        size = fs.statSync(full).size;
-      } catch {
-        continue;
-      }
-      if (size === 0 || size > maxFileBytes || total + size > maxTotalBytes) continue;
-      const text = fs.readFileSync(full, 'utf8');
-      if (looksBinary(text) || looksMinified(text)) continue;
-      files.push({ path: full, text });
-      total += size;
-      if (files.length >= maxFiles) break;
     }
   }
-  return files;
+  return { files: collector.files, summary: collector.summary };
 }

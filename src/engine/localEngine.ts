@@ -21,6 +21,10 @@ import { AbortError, denoise } from './decode/loop';
 import { createPolicy } from './decode/policies';
 import { fitWindow } from './decode/window';
 import { loadHead } from './head/ortHead';
+import { trainHead as trainLookbackHead } from './head/trainer';
+import { evaluate } from './evaluate';
+import { defaultRequest } from './defaults';
+import { lineTasks } from './lineTasks';
 import { readModelConfig, type ModelConfig } from './modelConfig';
 import { OnnxFrozenModel } from './modelSession';
 import { sessionOptions, type Logger } from './ortSession';
@@ -31,11 +35,8 @@ export const SHIPPED_HEAD_FILE = 'head.onnx';
 type DisposableHead = CorrectionHead & { dispose?: () => Promise<void> };
 /** Loads a head file for the model's provider and hidden size; throws a clear error when it does not fit. */
 export type HeadLoader = (file: string, provider: string, hiddenSize: number) => Promise<DisposableHead>;
-export type HeadTrainer = (
-  engine: { model: FrozenModel; tokenizer: TextTokenizer; config: ModelConfig; modelDir: string },
-  options: HeadTrainOptions,
-  hooks?: { onProgress?: (p: HeadTrainProgress) => void; signal?: AbortSignal },
-) => Promise<HeadTrainReport>;
+/** Held-out completions that score a retrained head against the old one (exact match). */
+const HELD_OUT_COMPLETIONS = 40;
 
 /** The parts an engine is made of; tests pass fakes, `LocalEngine.load` the real ones. */
 export interface EngineParts {
@@ -45,7 +46,6 @@ export interface EngineParts {
   model: FrozenModel & { release?: () => Promise<void> };
   provider: string;
   loadHead?: HeadLoader;
-  trainer?: HeadTrainer;
 }
 
 export class LocalEngine implements Engine {
@@ -55,7 +55,7 @@ export class LocalEngine implements Engine {
 
   constructor(private readonly parts: EngineParts) {}
 
-  static async load(options: EngineOptions, extras: { log?: Logger; trainer?: HeadTrainer } = {}): Promise<LocalEngine> {
+  static async load(options: EngineOptions, extras: { log?: Logger } = {}): Promise<LocalEngine> {
     const modelDir = path.resolve(options.modelDir);
     if (!fs.existsSync(modelDir)) throw new Error(`model folder not found: ${modelDir}`);
     const config = readModelConfig(modelDir);
@@ -68,7 +68,6 @@ export class LocalEngine implements Engine {
       model,
       provider: model.provider,
       loadHead: (file, provider, hiddenSize) => loadHead(file, sessionOptions(provider), hiddenSize),
-      trainer: extras.trainer,
     });
     try {
       await engine.setHead(options.headPath);
@@ -126,7 +125,11 @@ export class LocalEngine implements Engine {
     return { provider: this.parts.provider, modelName: this.parts.config.name, head: this.headInfo };
   }
 
-  async complete(request: CompletionRequest, options: CompleteOptions = {}): Promise<Completion> {
+  complete(request: CompletionRequest, options: CompleteOptions = {}): Promise<Completion> {
+    return this.completeWith(this.head, request, options);
+  }
+
+  private async completeWith(head: CorrectionHead | undefined, request: CompletionRequest, options: CompleteOptions = {}): Promise<Completion> {
     const t0 = performance.now();
     const { config, tokenizer } = this.parts;
     checkRequest(request);
@@ -142,7 +145,7 @@ export class LocalEngine implements Engine {
     const onDraft = options.onDraft;
     const result = await denoise({
       model: this.parts.model,
-      head: request.sampler === 'backplay' ? this.head : undefined,
+      head: request.sampler === 'backplay' ? head : undefined,
       policy: createPolicy(request.sampler, { threshold: request.threshold ?? DEFAULT_THRESHOLD }),
       special,
       prefixIds: window.prefixIds,
@@ -201,13 +204,32 @@ export class LocalEngine implements Engine {
     return text;
   }
 
+  /** Look-back Correction on the given files (the head engineer's trainer); writes options.outPath, does not swap it in. */
   async trainHead(
     options: HeadTrainOptions,
     hooks?: { onProgress?: (p: HeadTrainProgress) => void; signal?: AbortSignal },
   ): Promise<HeadTrainReport> {
-    const { trainer, model, tokenizer, config, modelDir } = this.parts;
-    if (!trainer) throw new Error('head training is not available in this build');
-    return trainer({ model, tokenizer, config, modelDir }, options, hooks);
+    const { model, tokenizer, config, loadHead: load, provider } = this.parts;
+    const current = this.head;
+    const exactMatch = async (which: 'before' | 'after', headPath: string | undefined, heldOut: { path: string; text: string }[]) => {
+      const tasks = lineTasks(heldOut, HELD_OUT_COMPLETIONS);
+      if (tasks.length === 0) return NaN;
+      const head = which === 'before' ? current : headPath && load ? await load(headPath, provider, config.hiddenSize) : undefined;
+      try {
+        const summary = await evaluate({ complete: (r) => this.completeWith(head, r) } as Engine, tasks, (t) => defaultRequest(t.prefix, t.suffix));
+        return summary.exact_match;
+      } finally {
+        if (head && head !== current) await head.dispose?.();
+      }
+    };
+    const report = await trainLookbackHead(
+      model,
+      tokenizer,
+      { ...options, maskId: config.maskTokenId, eomId: config.eomTokenId, oldHead: current, evaluateExactMatch: exactMatch },
+      hooks,
+    );
+    const { outPath, trainFiles, heldOutFiles, examples, epochs, ms, before, after } = report;
+    return { outPath, trainFiles, heldOutFiles, examples, epochs, ms, before, after };
   }
 
   async dispose(): Promise<void> {

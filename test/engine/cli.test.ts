@@ -109,8 +109,11 @@ describe('workspace file collector', () => {
       write('src/long.js', 'x'.repeat(5000) + '\n');
       write('src/bin.js', 'a\u0000b\n');
       write('src/huge.ts', 'const a = 1;\n'.repeat(30000));
-      const files = collectSourceFiles(root).map((f) => path.relative(root, f.path)).sort();
-      assert.deepEqual(files, ['src/a.ts', 'src/b.js']);
+      write('.gitignore', 'generated/\n');
+      write('generated/g.ts', 'export const g = 1;\n');
+      const { files, summary } = collectSourceFiles(root);
+      assert.deepEqual(files.map((f) => path.relative(root, f.path)).sort(), ['src/a.ts', 'src/b.js']);
+      assert.equal(summary.kept, 2);
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }

@@ -135,3 +135,29 @@ describe('local engine on a tiny real ONNX model', function () {
     });
   });
 });
+
+describe('local engine head retraining', function () {
+  this.timeout(120000);
+
+  it('trains a head on files with the model\'s own errors, reports before/after, and the result swaps in', async () => {
+    const dir = writeTinyModelDir({ withHead: true });
+    const engine = await LocalEngine.load({ modelDir: dir, device: 'cpu' });
+    try {
+      const files = Array.from({ length: 3 }, (_, f) => ({
+        path: `f${f}.ts`,
+        text: Array.from({ length: 12 }, (_, i) => `export const value${f}_${i} = compute(${i}, ${f});`).join('\n'),
+      }));
+      const outPath = path.join(dir, 'retrained.onnx');
+      const report = await engine.trainHead({ files, outPath, seed: 1, timeBudgetMs: 5000 });
+      assert.equal(report.outPath, outPath);
+      assert.equal(report.trainFiles + report.heldOutFiles, 3);
+      assert.ok(report.examples > 0);
+      for (const e of [report.before, report.after]) assert.ok(e.exactMatch >= 0 && e.exactMatch <= 1, JSON.stringify(e));
+      await engine.setHead(outPath);
+      assert.equal((await engine.info()).head.source, 'custom');
+    } finally {
+      await engine.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
