@@ -35,6 +35,8 @@ export interface TrainHeadOptions extends HeadTrainOptions {
   maxTrainExamples?: number;
   maxHeldOutExamples?: number;
   heldOutFraction?: number;
+  /** Held-out files given explicitly (e.g. files the frozen model never trained on): then all of `files` train. */
+  heldOut?: { path: string; text: string }[];
   /** Model calls batch this many windows. */
   modelBatch?: number;
   epochs?: number;
@@ -96,11 +98,19 @@ export async function trainHead(
 
   // Split by file so held-out examples never share text with training ones.
   progress('collect', 0, `${options.files.length} files`);
-  const files = shuffle(options.files.filter((f) => f.text.trim().length > 0), rng);
-  if (files.length < 2) throw new Error(`head training needs at least 2 non-empty files (one is held out), got ${files.length}`);
-  const heldCount = Math.min(files.length - 1, Math.max(1, Math.round(files.length * (options.heldOutFraction ?? 0.2))));
-  const heldOutFiles = files.slice(0, heldCount);
-  const trainFiles = files.slice(heldCount);
+  const nonEmpty = (list: { path: string; text: string }[]) => list.filter((f) => f.text.trim().length > 0);
+  const files = shuffle(nonEmpty(options.files), rng);
+  let heldOutFiles: { path: string; text: string }[], trainFiles: { path: string; text: string }[];
+  if (options.heldOut) {
+    heldOutFiles = nonEmpty(options.heldOut);
+    trainFiles = files;
+    if (heldOutFiles.length === 0 || trainFiles.length === 0) throw new Error('head training needs non-empty train and held-out files');
+  } else {
+    if (files.length < 2) throw new Error(`head training needs at least 2 non-empty files (one is held out), got ${files.length}`);
+    const heldCount = Math.min(files.length - 1, Math.max(1, Math.round(files.length * (options.heldOutFraction ?? 0.2))));
+    heldOutFiles = files.slice(0, heldCount);
+    trainFiles = files.slice(heldCount);
+  }
 
   const shape: WindowShape = { ...DEFAULT_WINDOW, ...options.window, eomId: options.eomId };
   const trainWindows = collectWindows(trainFiles, tokenizer, shape, options, options.maxTrainExamples ?? 1500, rng);

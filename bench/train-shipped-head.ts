@@ -1,0 +1,83 @@
+// Trains the shipped correction head: the frozen model's own look-back errors on the corpus's
+// training files, held-out scores on the corpus's validation files (which the model never trained
+// on). Writes DIR/head.onnx atomically and prints the report as one JSON line.
+//   npx tsc -p . && node out/bench/train-shipped-head.js [--model models/backplay-base] [--out FILE]
+//     [--train-files 300] [--held-out-files 60] [--per100 0.5] [--max-examples 2000] [--epochs 8]
+//     [--time-budget-s 1800] [--width 64] [--select random|confident] [--steps 12] [--seed 1]
+import * as fs from 'fs';
+import * as path from 'path';
+import { trainHead } from '../src/engine/head/trainer';
+import { readModelConfig } from '../src/engine/modelConfig';
+import { OnnxFrozenModel } from '../src/engine/modelSession';
+import { makeRng, shuffle } from '../src/engine/head/random';
+import { BpeTokenizer } from '../src/engine/tokenizer';
+
+const REPO = path.resolve(__dirname, '..', '..');
+const CORPUS = path.join(REPO, 'training', 'data', 'corpus');
+
+function option(args: string[], name: string, fallback: string): string {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : fallback;
+}
+
+/** `count` files of a corpus list (one absolute path per line), drawn with the seed, read as text. */
+function sampleFiles(list: string, count: number, seed: number): { path: string; text: string }[] {
+  const paths = fs.readFileSync(list, 'utf8').split('\n').filter((p) => p.trim() !== '');
+  return shuffle(paths, makeRng(seed))
+    .slice(0, count)
+    .map((p) => ({ path: p, text: fs.readFileSync(p, 'utf8') }));
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const modelDir = path.resolve(option(args, '--model', path.join(REPO, 'models', 'backplay-base')));
+  const outPath = path.resolve(option(args, '--out', path.join(modelDir, 'head.onnx')));
+  const seed = Number(option(args, '--seed', '1'));
+  const width = Number(option(args, '--width', '64'));
+  const config = readModelConfig(modelDir);
+  const tokenizer = BpeTokenizer.load(modelDir);
+  // The same session the engine opens on cpu (int8 when present): the head learns the hidden states it will read.
+  const model = await OnnxFrozenModel.load(modelDir, 'cpu', undefined, config.useInt8);
+  const files = sampleFiles(path.join(CORPUS, 'files-train.txt'), Number(option(args, '--train-files', '300')), seed);
+  const heldOut = sampleFiles(path.join(CORPUS, 'files-val.txt'), Number(option(args, '--held-out-files', '60')), seed);
+  const started = Date.now();
+  let lastLog = 0;
+  const report = await trainHead(
+    model,
+    tokenizer,
+    {
+      files,
+      heldOut,
+      outPath,
+      seed,
+      maskId: config.maskTokenId,
+      eomId: config.eomTokenId,
+      head: { width, numHeads: 4, mlpWidth: 4 * width },
+      steps: Number(option(args, '--steps', '12')),
+      select: option(args, '--select', 'random') as 'random' | 'confident',
+      examplesPer100Tokens: Number(option(args, '--per100', '0.5')),
+      maxTrainExamples: Number(option(args, '--max-examples', '2000')),
+      maxHeldOutExamples: Number(option(args, '--max-held-out', '400')),
+      epochs: Number(option(args, '--epochs', '8')),
+      timeBudgetMs: 1000 * Number(option(args, '--time-budget-s', '1800')),
+      lr: Number(option(args, '--lr', '1e-3')),
+    },
+    {
+      onProgress: (p) => {
+        if (Date.now() - lastLog > 15_000 || p.message.includes(':') || p.phase !== 'train') {
+          if (p.phase === 'examples' && Date.now() - lastLog < 15_000) return;
+          lastLog = Date.now();
+          console.error(`[${((Date.now() - started) / 1000).toFixed(0)}s] ${p.phase} ${(100 * p.fraction).toFixed(0)}% ${p.message}`);
+        }
+      },
+    },
+  );
+  await model.release();
+  const { head, ...rest } = report;
+  console.log(JSON.stringify({ model: modelDir, provider: model.provider, modelFile: path.basename(model.file), head: head.config, params: head.parameterCount(), ...rest }));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
