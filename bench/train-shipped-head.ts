@@ -3,7 +3,7 @@
 // on). Writes DIR/head.onnx atomically and prints the report as one JSON line.
 //   npx tsc -p . && node out/bench/train-shipped-head.js [--model models/backplay-base] [--out FILE]
 //     [--train-files 300] [--held-out-files 60] [--per100 0.5] [--max-examples 2000] [--epochs 8]
-//     [--time-budget-s 1800] [--width 64] [--select random|confident] [--steps 12] [--seed 1]
+//     [--time-budget-s 1800] [--width 64] [--select random|confident] [--k 2 or a list 1,2,3] [--seed 1]
 import * as fs from 'fs';
 import * as path from 'path';
 import { trainHead } from '../src/engine/head/trainer';
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
       maskId: config.maskTokenId,
       eomId: config.eomTokenId,
       head: { width, numHeads: 4, mlpWidth: 4 * width },
-      steps: Number(option(args, '--steps', '12')),
+      tokensPerStep: option(args, '--k', '2').split(',').map(Number),
       select: option(args, '--select', 'random') as 'random' | 'confident',
       examplesPer100Tokens: Number(option(args, '--per100', '0.5')),
       maxTrainExamples: Number(option(args, '--max-examples', '2000')),

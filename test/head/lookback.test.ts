@@ -37,6 +37,21 @@ describe('look-back corruption (x_t, x_{t+t\'})', () => {
   });
 });
 
+describe('look-back step size', () => {
+  it('with k tokens per step places k predictions (N = L/k), one k per window when given a list', () => {
+    const rng = makeRng(2);
+    const w = handWindow();
+    assert.strictEqual(corrupt(w, { maskId: MASK, tokensPerStep: 3, rng }).placeCount, 3);
+    const seen = new Set<number>();
+    for (let r = 0; r < 40; r++) seen.add(corrupt(w, { maskId: MASK, tokensPerStep: [1, 4], rng }).placeCount);
+    assert.deepStrictEqual([...seen].sort(), [1, 4]);
+    // k above the number of maskable tokens: every one is masked at t + t' and all are placed.
+    const d = corrupt(w, { maskId: MASK, tokensPerStep: 50, rng });
+    assert.strictEqual(d.placeCount, 12);
+    assert.strictEqual(d.candidates.length, 12);
+  });
+});
+
 describe('look-back examples', () => {
   it('places M of the model\'s own predictions into x_t, labels them against x0, and batches model calls', async () => {
     const model = new CountingModel();

@@ -34,8 +34,13 @@ export interface LookbackExample {
 
 export interface LookbackOptions {
   maskId: number;
-  /** N, the number of denoising steps the head will serve: dt = 1/N. */
-  steps: number;
+  /**
+   * The step size dt = 1/N. `steps`: N itself, for every window. `tokensPerStep`: k tokens per step
+   * as the sampler commits them, so N = L/k for a window of L maskable tokens (M = k); a list draws
+   * one k per window, so that one head sees the errors of several speeds. Given both, k wins.
+   */
+  steps?: number;
+  tokensPerStep?: number | number[];
   /** How M is chosen among the candidates (the paper: random; an unofficial reading: most confident). */
   select: 'random' | 'confident';
   /** Windows per model call (windows of equal length are batched together). */
@@ -67,13 +72,16 @@ export class AbortError extends Error {
 }
 
 /** Draws x_t and x_{t+t'} for one window (no model call). */
-export function corrupt(window: LookbackWindow, options: Pick<LookbackOptions, 'maskId' | 'steps' | 'rng'>): Draft {
-  const { maskId, rng } = options;
-  const dt = 1 / Math.max(1, options.steps);
+export function corrupt(window: LookbackWindow, options: Pick<LookbackOptions, 'maskId' | 'steps' | 'tokensPerStep' | 'rng'>): Draft {
+  const { maskId, rng, tokensPerStep: kOption } = options;
   const positions: number[] = [];
   for (let i = 0; i < window.ids.length; i++) if (window.maskable[i]) positions.push(i);
   const L = positions.length;
-  const placeCount = Math.max(1, Math.floor(L * dt));
+  const k = Array.isArray(kOption) ? kOption[rng.int(kOption.length)] : kOption;
+  if (k === undefined && options.steps === undefined) throw new Error('look-back examples need steps or tokensPerStep');
+  const dt = k !== undefined ? Math.min(1, k / Math.max(1, L)) : 1 / Math.max(1, options.steps!);
+  // floor(L dt); with k given that is k itself (computed directly: L * (k/L) may round below k).
+  const placeCount = k !== undefined ? Math.max(1, Math.min(k, L)) : Math.max(1, Math.floor(L * dt));
   const xt = Int32Array.from(window.ids);
   const xtt = Int32Array.from(window.ids);
   if (L === 0) return { window, xt, xtt, candidates: [], placeCount };

@@ -24,8 +24,11 @@ export interface TrainHeadOptions extends HeadTrainOptions {
   head?: { width: number; numHeads: number; mlpWidth: number };
   /** Continue from this head instead of fresh weights (its input size must match). */
   initFrom?: HeadModel;
-  /** N, the denoising steps the head serves (dt = 1/N); the engine's default is 24 slots / 2 per step. */
-  steps?: number;
+  /**
+   * Tokens committed per step (k) by the sampler the head serves: M = k predictions are placed per
+   * example and dt = k/L (N = L/k steps). A list draws one k per example. Default 2, the engine's.
+   */
+  tokensPerStep?: number | number[];
   select?: 'random' | 'confident';
   window?: Partial<WindowShape>;
   /** Share of completion-shaped windows (the rest are plain windows). */
@@ -121,7 +124,7 @@ export async function trainHead(
   const total = trainWindows.length + heldWindows.length;
   const lookback = {
     maskId: options.maskId,
-    steps: options.steps ?? 12,
+    tokensPerStep: options.tokensPerStep ?? 2,
     select: options.select ?? 'random',
     batchSize: options.modelBatch ?? 8,
     rng,
