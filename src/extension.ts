@@ -6,7 +6,7 @@ import { draftRuns } from './providers/draftView';
 import { EngineHost } from './providers/engineHost';
 import { BackPlayInlineProvider } from './providers/inlineProvider';
 import { LiveDraft } from './providers/liveDraft';
-import { showMenu, TOGGLES, toggleSetting } from './providers/menu';
+import { pickTokensPerStep, showMenu, TOGGLES, toggleSetting } from './providers/menu';
 import { HeadCommandDeps, resetHead, retrainedHeadPath, retrainHead } from './providers/retrainCommand';
 import { readSettings } from './providers/settings';
 import { MENU_COMMAND, StatusBar } from './providers/statusBar';
@@ -19,6 +19,7 @@ export function activate(context: vscode.ExtensionContext): void {
     return readSettings((key, fallback) => config.get(key, fallback));
   };
   const status = new StatusBar();
+  status.update({ tokensPerStep: getSettings().tokensPerStep });
   const liveDraft = new LiveDraft();
   const trace = new TraceView(context.extensionUri);
   context.subscriptions.push(log, status, liveDraft, trace);
@@ -27,6 +28,7 @@ export function activate(context: vscode.ExtensionContext): void {
     extensionPath: context.extensionPath,
     getSettings,
     getHeadPath: () => retrainedHeadPath(context),
+    log: (message) => log.info(`engine: ${message}`),
     events: {
       onLoading: () => status.update({ kind: 'loading', error: undefined }),
       onReady: (info) => {
@@ -80,6 +82,7 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     vscode.commands.registerCommand(MENU_COMMAND, showMenu),
     vscode.commands.registerCommand('backplay.showTrace', () => trace.show()),
+    vscode.commands.registerCommand('backplay.setTokensPerStep', pickTokensPerStep),
     vscode.commands.registerCommand('backplay.retrainHead', () => retrainHead(headDeps)),
     vscode.commands.registerCommand('backplay.resetHead', () => resetHead(headDeps)),
     vscode.commands.registerCommand('backplay.restartEngine', () => engines.restart()),
@@ -92,6 +95,7 @@ export function activate(context: vscode.ExtensionContext): void {
       if (!event.affectsConfiguration('backplay')) return;
       controller.cache.clear(); // suggestions made with other settings are stale
       liveDraft.clear();
+      status.update({ tokensPerStep: getSettings().tokensPerStep });
       if (!getSettings().enable) status.update({ kind: 'off' });
       // Picks up a new model folder or device (the engine is replaced only when those changed).
       void engines.get().then(async (engine) => {

@@ -26,6 +26,8 @@ export interface InlineRequest {
 
 /** Timings of one completion, measured from the provider's call after the debounce. */
 export interface CompletionMetrics {
+  /** Wall clock (epoch ms) of the provider call after the debounce: lets the editor tests time what the screen shows. */
+  startedAt: number;
   debounceMs: number;
   /** Provider call (after debounce) to the first draft handed to the UI; undefined when no draft came. */
   firstDraftMs?: number;
@@ -130,11 +132,13 @@ export class CompletionController {
     };
     const snapshots: DraftSnapshot[] = [];
     const started = now();
+    const startedAt = Date.now();
     let firstDraftMs: number | undefined;
     events.onThinking?.();
     try {
       const completion = await engine.complete(request, {
         signal: abort.signal,
+        supersede: true,
         onDraft: (snapshot) => {
           if (abort.signal.aborted) return;
           firstDraftMs ??= now() - started;
@@ -147,6 +151,7 @@ export class CompletionController {
       this.cache.set(spot.prefix, spot.suffix, shown);
       if (abort.signal.aborted || token.isCancellationRequested) return undefined;
       const metrics: CompletionMetrics = {
+        startedAt,
         debounceMs,
         firstDraftMs,
         finalMs: now() - started,

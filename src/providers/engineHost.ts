@@ -2,6 +2,7 @@
 // replaces it when the model folder or the device changes, and reports loading/ready/error.
 // The one place that knows which Engine implementation runs.
 import * as path from 'path';
+import { createWorkerEngine } from '../engine/client';
 import type { Engine, EngineInfo, EngineOptions } from '../engine/types';
 import { ScriptedEngine } from './scriptedEngine';
 import type { BackPlaySettings } from './settings';
@@ -9,13 +10,12 @@ import type { BackPlaySettings } from './settings';
 export type EngineFactory = (options: EngineOptions) => Engine;
 
 /** The engine implementation: the real one in a worker thread, or the scripted one for UI tests. */
-export function defaultEngineFactory(env: NodeJS.ProcessEnv = process.env): EngineFactory {
+export function defaultEngineFactory(log?: (message: string) => void, env: NodeJS.ProcessEnv = process.env): EngineFactory {
   if (env.BACKPLAY_ENGINE === 'scripted') {
     return () => new ScriptedEngine({ stepDelayMs: Number(env.BACKPLAY_SCRIPTED_STEP_MS ?? 40), trainStepMs: 100 });
   }
-  return () => {
-    throw new Error('the worker engine (src/engine/client.ts) is not wired in yet');
-  };
+  // The bundle's worker is dist/worker.js, next to dist/extension.js (the client's default).
+  return (options) => createWorkerEngine(options, { log });
 }
 
 export interface EngineHostEvents {
@@ -31,6 +31,7 @@ export interface EngineHostOptions {
   getHeadPath(): string | undefined;
   events: EngineHostEvents;
   factory?: EngineFactory;
+  log?: (message: string) => void;
 }
 
 /** The model folder in use: the user's (machine-scoped setting) or the one shipped with the extension. */
@@ -43,7 +44,7 @@ export class EngineHost {
   private readonly factory: EngineFactory;
 
   constructor(private readonly options: EngineHostOptions) {
-    this.factory = options.factory ?? defaultEngineFactory();
+    this.factory = options.factory ?? defaultEngineFactory(options.log);
   }
 
   /** The engine for the current settings, started on first use; undefined when it failed to start. */

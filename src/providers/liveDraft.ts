@@ -16,11 +16,23 @@ const STYLES: Record<SlotState, RunStyle> = {
   rewritten: { color: new vscode.ThemeColor('charts.green'), fontWeight: 'bold' },
 };
 
+/** Runs beyond this many are merged into the last one (a draft rarely alternates states this often). */
+const MAX_RUNS = 48;
+
 export class LiveDraft implements vscode.Disposable {
-  private readonly type = vscode.window.createTextEditorDecorationType({
-    rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
-  });
-  private shown: { editor: vscode.TextEditor; key: string; owner: number } | undefined;
+  /**
+   * One decoration type per run. VS Code orders `after` texts at one position by their CSS class
+   * name, which starts with the type's key, not by array order; so the types are sorted by key
+   * and run i uses the i-th (the editor tests check the on-screen order).
+   */
+  private readonly types: vscode.TextEditorDecorationType[];
+  private shown: { editor: vscode.TextEditor; key: string; owner: number; runs: number } | undefined;
+
+  constructor() {
+    this.types = Array.from({ length: MAX_RUNS }, () =>
+      vscode.window.createTextEditorDecorationType({ rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed }),
+    ).sort((a, b) => (`${a.key}-` < `${b.key}-` ? -1 : 1));
+  }
 
   /** Shows `runs` at the cursor of the active editor for request `owner`. */
   show(owner: number, runs: DraftRun[]): void {
@@ -31,25 +43,31 @@ export class LiveDraft implements vscode.Disposable {
       this.shown.owner = owner;
       return;
     }
-    if (this.shown && this.shown.editor !== editor) this.shown.editor.setDecorations(this.type, []);
+    if (this.shown && this.shown.editor !== editor) this.clear();
+    const fitted = mergeTail(runs, this.types.length);
     const at = new vscode.Range(editor.selection.active, editor.selection.active);
-    // Same position for every run: VS Code keeps decorations of one type at one position in array order.
-    editor.setDecorations(
-      this.type,
-      runs.map((run) => ({ range: at, renderOptions: { after: { contentText: run.text, ...STYLES[run.state] } } })),
+    fitted.forEach((run, i) =>
+      editor.setDecorations(this.types[i], [{ range: at, renderOptions: { after: { contentText: run.text, ...STYLES[run.state] } } }]),
     );
-    this.shown = { editor, key, owner };
+    for (let i = fitted.length; i < (this.shown?.runs ?? 0); i++) editor.setDecorations(this.types[i], []);
+    this.shown = { editor, key, owner, runs: fitted.length };
   }
 
   /** Removes the draft of request `owner` (a newer request's draft stays). */
   clear(owner?: number): void {
     if (!this.shown || (owner !== undefined && this.shown.owner !== owner)) return;
-    this.shown.editor.setDecorations(this.type, []);
+    for (let i = 0; i < this.shown.runs; i++) this.shown.editor.setDecorations(this.types[i], []);
     this.shown = undefined;
   }
 
   dispose(): void {
     this.clear();
-    this.type.dispose();
+    for (const type of this.types) type.dispose();
   }
+}
+
+function mergeTail(runs: DraftRun[], max: number): DraftRun[] {
+  if (runs.length <= max) return runs;
+  const head = runs.slice(0, max - 1);
+  return [...head, { text: runs.slice(max - 1).map((r) => r.text).join(''), state: runs[max - 1].state }];
 }

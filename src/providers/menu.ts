@@ -18,6 +18,19 @@ export async function toggleSetting(key: string): Promise<boolean> {
   return next;
 }
 
+/** Picks k, the knob that trades speed for accuracy, without opening the settings. */
+export async function pickTokensPerStep(): Promise<void> {
+  const config = vscode.workspace.getConfiguration('backplay');
+  const current = config.get<number>('tokensPerStep', 2);
+  const items = [1, 2, 3, 4, 5, 6, 7, 8].map((k) => ({
+    label: String(k),
+    description: k === current ? 'current' : k === 1 ? 'slowest, most accurate' : k === 8 ? 'fastest' : undefined,
+    k,
+  }));
+  const picked = await vscode.window.showQuickPick(items, { title: 'BackPlay: tokens committed per denoising step' });
+  if (picked) await config.update('tokensPerStep', picked.k, vscode.ConfigurationTarget.Global);
+}
+
 export async function showMenu(): Promise<void> {
   const config = vscode.workspace.getConfiguration('backplay');
   const onOff = (key: string) => (config.get<boolean>(key, true) ? 'on' : 'off');
@@ -27,6 +40,7 @@ export async function showMenu(): Promise<void> {
       description: `now ${onOff(t.key)}`,
       command,
     })),
+    { label: '$(dashboard) Set Tokens per Step', description: `now ${config.get<number>('tokensPerStep', 2)}`, command: 'backplay.setTokensPerStep' },
     { label: '$(graph) Show Diffusion Trace', description: 'replay the last completion', command: 'backplay.showTrace' },
     { label: '$(mortar-board) Retrain Correction Head on Workspace', command: 'backplay.retrainHead' },
     { label: '$(discard) Reset Correction Head', command: 'backplay.resetHead' },

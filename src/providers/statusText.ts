@@ -8,6 +8,8 @@ export interface StatusState {
   head?: 'shipped' | 'custom' | 'none';
   lastLatencyMs?: number;
   lastSteps?: number;
+  /** Tokens committed per step (k) of the current settings. */
+  tokensPerStep?: number;
   error?: string;
 }
 
@@ -34,10 +36,17 @@ export function statusLabel(state: StatusState): { text: string; tooltip: string
     state.model ? `Model: ${state.model}` : undefined,
     state.provider ? `Device: ${state.provider}` : undefined,
     `Correction: ${head}`,
+    state.tokensPerStep !== undefined ? `Tokens per step: ${state.tokensPerStep}` : undefined,
     state.lastLatencyMs !== undefined ? `Last completion: ${Math.round(state.lastLatencyMs)} ms, ${state.lastSteps ?? '?'} steps` : undefined,
     'Click for the BackPlay menu',
   ].filter((l): l is string => l !== undefined);
-  const aria = [`BackPlay ${state.kind}`, state.provider, head, state.lastLatencyMs !== undefined ? `${Math.round(state.lastLatencyMs)} ms` : undefined]
+  const aria = [
+    `BackPlay ${state.kind}`,
+    state.provider,
+    head,
+    state.tokensPerStep !== undefined ? `k=${state.tokensPerStep}` : undefined,
+    state.lastLatencyMs !== undefined ? `${Math.round(state.lastLatencyMs)} ms` : undefined,
+  ]
     .filter(Boolean)
     .join(', ');
   return { text: `${ICONS[state.kind]} ${parts.join(' · ')}`, tooltip: lines.join('\n'), aria };

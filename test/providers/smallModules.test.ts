@@ -77,9 +77,9 @@ describe('settings', () => {
 
 describe('status bar text', () => {
   it('says the state, device, latency and a retrained head; the aria label starts with "BackPlay <state>"', () => {
-    const label = statusLabel({ kind: 'ready', provider: 'cpu', head: 'custom', lastLatencyMs: 123.4, lastSteps: 7 });
+    const label = statusLabel({ kind: 'ready', provider: 'cpu', head: 'custom', lastLatencyMs: 123.4, lastSteps: 7, tokensPerStep: 2 });
     assert.match(label.text, /BackPlay · cpu · 123 ms · ws head/);
-    assert.match(label.aria, /^BackPlay ready, cpu, workspace head, 123 ms$/);
+    assert.match(label.aria, /^BackPlay ready, cpu, workspace head, k=2, 123 ms$/);
     assert.match(label.tooltip, /7 steps/);
     assert.match(statusLabel({ kind: 'error', error: 'no model' }).tooltip, /error \(no model\)/);
   });

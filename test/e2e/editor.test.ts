@@ -1,0 +1,201 @@
+// End to end in a real VS Code (code-server + headless Chromium, see codeServer.ts): the extension
+// as a user meets it. The first suite runs the scripted engine, so that what the screen must show
+// (draft states, the exact suggestion, step counts) is known; the second runs the real engine.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Page } from 'playwright-core';
+import type { CompletionMetrics } from '../../src/providers/completionController';
+import {
+  ARTIFACTS,
+  EditorSession,
+  median,
+  missingPrerequisites,
+  openEditor,
+  openFile,
+  REPO_ROOT,
+  runCommand,
+  screenshot,
+} from './codeServer';
+import { installObserver, ScreenEvent, takeEvents } from './draftObserver';
+
+const FIXTURE = path.join(REPO_ROOT, 'test', 'e2e', 'workspace');
+const STATUS = '[id="backplay.backplay.backplay.status"]';
+const MASK = '\u2592';
+
+function readMetrics(session: EditorSession): CompletionMetrics[] {
+  if (!fs.existsSync(session.metricsFile)) return [];
+  return fs.readFileSync(session.metricsFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+async function waitForMetrics(session: EditorSession, count: number, timeoutMs = 60_000): Promise<CompletionMetrics[]> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const metrics = readMetrics(session);
+    if (metrics.length >= count) return metrics;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no completion finished in ${timeoutMs} ms (${readMetrics(session).length} of ${count})`);
+}
+
+async function waitForGhost(page: Page, contains: string, timeoutMs = 30_000): Promise<void> {
+  // A string: this project compiles without the DOM library.
+  await page.waitForFunction(
+    `[...document.querySelectorAll('.monaco-editor.focused [class*="ghost-text"]')].map((e) => e.textContent || '').join('').replace(/\\u00a0/g, ' ').includes(${JSON.stringify(contains)})`,
+    undefined,
+    { timeout: timeoutMs },
+  );
+}
+
+/** Types a new function at the end of the file; the cursor ends on the indented line inside it. */
+async function typeNewFunction(page: Page, name: string): Promise<void> {
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type(`\n\nexport function ${name}(a: number, b: number): number {\n`, { delay: 10 });
+}
+
+/** Screen changes up to (and including) the first one that shows the final ghost text. */
+function untilGhost(events: ScreenEvent[], ghost: string): ScreenEvent[] {
+  const end = events.findIndex((e) => e.ghost.includes(ghost));
+  return end < 0 ? events : events.slice(0, end + 1);
+}
+
+function writeArtifact(name: string, value: unknown): void {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  fs.writeFileSync(path.join(ARTIFACTS, name), JSON.stringify(value, null, 2) + '\n');
+}
+
+describe('editor end to end (code-server)', function () {
+  this.timeout(180_000);
+
+  before(function () {
+    const missing = missingPrerequisites();
+    if (missing.length) throw new Error(`the editor tests need: ${missing.join(', ')}`);
+  });
+
+  describe('with the scripted engine: drafts, suggestion, settings, commands', () => {
+    let session: EditorSession;
+    let page: Page;
+    const expected = 'return a + b;';
+
+    before(async () => {
+      session = await openEditor({
+        workspaceFixture: FIXTURE,
+        env: { BACKPLAY_ENGINE: 'scripted', BACKPLAY_SCRIPTED_STEP_MS: '200' },
+        settings: { 'backplay.debounceMs': 50 },
+      });
+      page = session.page;
+      await openFile(page, 'src/math.ts');
+      await page.locator(`${STATUS}[aria-label^="BackPlay ready"]`).waitFor({ timeout: 60_000 });
+      await installObserver(page);
+    });
+
+    after(async () => {
+      if (session) await session.close();
+    });
+
+    it('shows the draft forming and correcting itself, then ghost text that Tab inserts', async () => {
+      await takeEvents(page);
+      await typeNewFunction(page, 'add');
+      await page.waitForFunction(`window.__bp.events.some((e) => e.draft.includes(${JSON.stringify(MASK)}))`);
+      await screenshot(page, 'scripted-1-draft');
+      await waitForGhost(page, expected);
+      await screenshot(page, 'scripted-2-ghost');
+      const events = untilGhost(await takeEvents(page), expected);
+      const drafts = [...new Set(events.map((e) => e.draft).filter((d) => d.length > 0))];
+      assert.ok(drafts.length >= 3, `the draft changed at least three times: ${JSON.stringify(drafts)}`);
+      assert.ok(drafts.some((d) => d.includes(MASK)), 'masked slots shown as placeholders');
+      assert.ok(drafts.some((d) => d.includes('oops')), 'the flagged token is shown before it is rewritten');
+      const nbsp = '\u00a0';
+      assert.ok(drafts.some((d) => d.startsWith(`return${nbsp}a${nbsp}+${nbsp}b;`)), `runs in screen order: ${JSON.stringify(drafts)}`);
+      assert.strictEqual(events[events.length - 1].draft, '', 'the draft is gone when the suggestion shows');
+
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Control+S');
+      const file = path.join(session.workspace, 'src', 'math.ts');
+      await waitFor(() => fs.readFileSync(file, 'utf8').includes(`export function add(a: number, b: number): number {\n  ${expected}\n}`));
+      await screenshot(page, 'scripted-3-accepted');
+    });
+
+    it('changing tokens per step takes effect without a reload and changes the steps taken', async () => {
+      const before = readMetrics(session).length;
+      await setTokensPerStep(page, 1);
+      // The status bar says when the extension has the new value.
+      await page.locator(`${STATUS}[aria-label*="k=1"]`).waitFor({ timeout: 30_000 });
+      await typeNewFunction(page, 'plus');
+      await waitForGhost(page, expected);
+      const metrics = await waitForMetrics(session, before + 1);
+      const k2 = metrics[before - 1];
+      const k1 = metrics[metrics.length - 1];
+      assert.ok(k1.steps > k2.steps, `k=1 took ${k1.steps} steps, k=2 took ${k2.steps}`);
+      await page.keyboard.press('Escape');
+    });
+
+    it('retrains the head on the workspace and the status bar shows the new head', async () => {
+      await runCommand(page, 'BackPlay: Retrain Correction Head on Workspace');
+      await page.locator(`${STATUS}[aria-label*="workspace head"]`).waitFor({ timeout: 60_000 });
+      await page.locator('.notifications-toasts', { hasText: 'new head trained' }).first().waitFor({ timeout: 10_000 });
+      await screenshot(page, 'scripted-4-retrained');
+      await runCommand(page, 'BackPlay: Reset Correction Head');
+      await page.locator(`${STATUS}[aria-label*="shipped head"]`).waitFor({ timeout: 30_000 });
+    });
+
+    it('replays the last completion in the trace view', async () => {
+      await runCommand(page, 'BackPlay: Show Diffusion Trace');
+      const outer = page.frameLocator('iframe.webview.ready');
+      const inner = outer.frameLocator('iframe#active-frame');
+      await inner.locator('#grid tbody tr').first().waitFor({ timeout: 30_000 });
+      const rows = await inner.locator('#grid tbody tr').count();
+      assert.ok(rows >= 3, `one row per step: ${rows}`);
+      assert.ok((await inner.locator('#grid td.flagged').count()) >= 1, 'the flagged slot is in the grid');
+      assert.match((await inner.locator('#summary').textContent()) ?? '', /steps/);
+      await screenshot(page, 'scripted-5-trace');
+    });
+
+    it('times the draft and the suggestion from the provider call (after the debounce)', async () => {
+      // Keyboard focus is in the trace webview; give it back to the workbench.
+      await page.locator('.monaco-editor .view-lines').first().click();
+      await page.locator('.monaco-editor.focused').waitFor();
+      await setTokensPerStep(page, 2);
+      await page.locator(`${STATUS}[aria-label*="k=2"]`).waitFor({ timeout: 30_000 });
+      const samples: { firstDraftMs: number; visibleDraftMs: number; finalMs: number; visibleGhostMs: number }[] = [];
+      for (let i = 0; i < 3; i++) {
+        const before = readMetrics(session).length;
+        await takeEvents(page);
+        await typeNewFunction(page, `f${i}`);
+        await waitForGhost(page, expected);
+        const m = (await waitForMetrics(session, before + 1)).slice(-1)[0];
+        const events = await takeEvents(page);
+        const draftAt = events.find((e) => e.t >= m.startedAt && e.draft.length > 0)?.t;
+        const ghostAt = events.find((e) => e.t >= m.startedAt && e.ghost.includes(expected))?.t;
+        assert.ok(draftAt && ghostAt && m.firstDraftMs !== undefined);
+        samples.push({ firstDraftMs: m.firstDraftMs, visibleDraftMs: draftAt - m.startedAt, finalMs: m.finalMs, visibleGhostMs: ghostAt - m.startedAt });
+        await page.keyboard.press('Escape');
+      }
+      const summary = {
+        engine: 'scripted (200 ms a step)',
+        debounceMs: 50,
+        p50: Object.fromEntries(Object.keys(samples[0]).map((k) => [k, median(samples.map((s) => s[k as keyof (typeof samples)[0]]))])),
+        samples,
+      };
+      writeArtifact('latency-scripted.json', summary);
+      console.log(`      latency (scripted engine): ${JSON.stringify(summary.p50)}`);
+      assert.ok(summary.p50.visibleDraftMs <= 200 + 100, 'first draft on screen within one step plus 100 ms');
+    });
+  });
+});
+
+async function setTokensPerStep(page: Page, k: number): Promise<void> {
+  await runCommand(page, 'BackPlay: Set Tokens per Step');
+  const input = page.locator('.quick-input-widget input');
+  await page.locator('.quick-input-widget', { hasText: 'tokens committed per denoising step' }).waitFor();
+  await input.fill(String(k));
+  await page.keyboard.press('Enter');
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
