@@ -1,6 +1,9 @@
 // The correction head (BACKPLAY.md section 2): reads the frozen model's hidden states [batch, seq, d]
 // and outputs one logit of P(wrong) per position. Shape: LayerNorm over d (the frozen model's hidden
-// scale is unknown), a projection d -> width, ONE pre-LN bidirectional transformer block
+// scale is unknown), a projection d -> width of the position's own state AND of its left
+// neighbour's (our model predicts the token at i from position i-1, Dream-style, so the belief about
+// token i lives at i-1, and the head has no positions of its own to find it), ONE pre-LN
+// bidirectional transformer block
 // (self-attention + GELU MLP), a final LayerNorm and a linear layer to one logit.
 // Forward and backward are written by hand over typed arrays (why: see gemm.ts). The same code runs
 // in float64 for exact gradient checks; production uses float32.
@@ -29,7 +32,7 @@ const GELU_C = Math.sqrt(2 / Math.PI);
 const GELU_A = 0.044715;
 
 export const PARAM_NAMES = [
-  'ln0.gamma', 'ln0.beta', 'in.weight', 'in.bias',
+  'ln0.gamma', 'ln0.beta', 'in.weight', 'in.wprev', 'in.bias',
   'ln1.gamma', 'ln1.beta',
   'attn.wq', 'attn.bq', 'attn.wk', 'attn.bk', 'attn.wv', 'attn.bv', 'attn.wo', 'attn.bo',
   'ln2.gamma', 'ln2.beta', 'mlp.w1', 'mlp.b1', 'mlp.w2', 'mlp.b2',
@@ -42,7 +45,7 @@ export type HeadParams = Record<ParamName, Floats>;
 export function paramShapes(c: HeadConfig): Record<ParamName, number[]> {
   const { inputSize: d, width: w, mlpWidth: f } = c;
   return {
-    'ln0.gamma': [d], 'ln0.beta': [d], 'in.weight': [d, w], 'in.bias': [w],
+    'ln0.gamma': [d], 'ln0.beta': [d], 'in.weight': [d, w], 'in.wprev': [d, w], 'in.bias': [w],
     'ln1.gamma': [w], 'ln1.beta': [w],
     'attn.wq': [w, w], 'attn.bq': [w], 'attn.wk': [w, w], 'attn.bk': [w],
     'attn.wv': [w, w], 'attn.bv': [w], 'attn.wo': [w, w], 'attn.bo': [w],
@@ -96,7 +99,7 @@ export interface ForwardCache {
   batch: number;
   seq: number;
   input: Floats;
-  xhat0: Floats; rstd0: Floats; n0: Floats;
+  xhat0: Floats; rstd0: Floats; n0: Floats; n0prev: Floats;
   h0: Floats; xhat1: Floats; rstd1: Floats; a: Floats;
   q: Floats; k: Floats; v: Floats; probs: Floats; ctx: Floats;
   h1: Floats; xhat2: Floats; rstd2: Floats; m: Floats;
@@ -148,6 +151,10 @@ export class HeadModel {
     layerNorm(input, P['ln0.gamma'], P['ln0.beta'], n0, xhat0, rstd0, R, d);
     const h0 = z(R * w);
     matmul(n0, P['in.weight'], h0, R, d, w, P['in.bias']);
+    const n0prev = shiftRight(n0, batch, seq, d);
+    const hPrev = z(R * w);
+    matmul(n0prev, P['in.wprev'], hPrev, R, d, w);
+    for (let i = 0; i < h0.length; i++) h0[i] += hPrev[i];
 
     const xhat1 = z(R * w), rstd1 = z(R), a = z(R * w);
     layerNorm(h0, P['ln1.gamma'], P['ln1.beta'], a, xhat1, rstd1, R, w);
@@ -178,7 +185,7 @@ export class HeadModel {
     return {
       logits,
       cache: {
-        batch, seq, input, xhat0, rstd0, n0, h0, xhat1, rstd1, a, q, k, v, probs, ctx,
+        batch, seq, input, xhat0, rstd0, n0, n0prev, h0, xhat1, rstd1, a, q, k, v, probs, ctx,
         h1, xhat2, rstd2, m, u, g, h2, xhatf, rstdf, fo,
       },
     };
@@ -242,6 +249,10 @@ export class HeadModel {
     addColumnSums(dh0, grads['in.bias'], R, w);
     const dn0 = z(R * d);
     matmulTransB(dh0, P['in.weight'], dn0, R, w, d);
+    matmulTransAAcc(cache.n0prev, dh0, grads['in.wprev'], R, d, w);
+    const dPrev = z(R * d);
+    matmulTransB(dh0, P['in.wprev'], dPrev, R, w, d);
+    addShiftedLeft(dPrev, dn0, batch, seq, d);
     // LN0's parameter gradients are always needed; its input gradient only on request.
     const dInput = z(R * d);
     layerNormBackward(dn0, cache.xhat0, cache.rstd0, P['ln0.gamma'], grads['ln0.gamma'], grads['ln0.beta'], dInput, R, d);
@@ -315,6 +326,27 @@ export class HeadModel {
         gemmNT(transpose(ds, seq, seq), transpose(gatherHead(q, b, h, seq, w, dh), seq, dh), out, seq, seq, dh);
         scatterHead(out, dk, b, h, seq, w, dh);
       }
+    }
+  }
+}
+
+/** Row i of each sequence gets row i-1 (row 0 keeps its own): x [batch*seq, n]. */
+function shiftRight(x: Floats, batch: number, seq: number, n: number): Floats {
+  const out = zerosLike(x, x.length);
+  for (let b = 0; b < batch; b++) {
+    const o = b * seq * n;
+    if (seq > 0) out.set(x.subarray(o, o + n), o);
+    if (seq > 1) out.set(x.subarray(o, o + (seq - 1) * n), o + n);
+  }
+  return out;
+}
+
+/** The backward of shiftRight: adds the gradient of row i (i >= 1) to row i-1, of row 0 to row 0. */
+function addShiftedLeft(dShifted: Floats, dx: Floats, batch: number, seq: number, n: number): void {
+  for (let b = 0; b < batch; b++) {
+    for (let i = 0; i < seq; i++) {
+      const src = (b * seq + i) * n, dst = (b * seq + Math.max(0, i - 1)) * n;
+      for (let j = 0; j < n; j++) dx[dst + j] += dShifted[src + j];
     }
   }
 }

@@ -62,6 +62,10 @@ export function headToOnnx(head: HeadModel): Uint8Array {
     int64Tensor('const.split_heads', [0, 0, H, dh]),
     int64Tensor('const.merge_heads', [0, 0, w]),
     int64Tensor('const.drop_last', [0, 0]),
+    int64Tensor('const.zero', [0]),
+    int64Tensor('const.one_i', [1]),
+    int64Tensor('const.minus_one', [-1]),
+    int64Tensor('const.seq_axis', [1]),
     floatTensor('const.attn_scale', [], [1 / Math.sqrt(dh)]),
     floatTensor('const.half', [], [0.5]),
     floatTensor('const.one', [], [1]),
@@ -71,7 +75,11 @@ export function headToOnnx(head: HeadModel): Uint8Array {
 
   const g = new GraphBuilder();
   const n0 = g.layerNorm('hidden', 'ln0');
-  const h0 = g.linear(n0, 'in.weight', 'in.bias');
+  // The left neighbour's normalized state: [n0[:, :1], n0[:, :-1]] along the sequence axis.
+  const first = g.op('Slice', [n0, 'const.zero', 'const.one_i', 'const.seq_axis']);
+  const allButLast = g.op('Slice', [n0, 'const.zero', 'const.minus_one', 'const.seq_axis']);
+  const n0prev = g.op('Concat', [first, allButLast], [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 1 }]);
+  const h0 = g.op('Add', [g.linear(n0, 'in.weight', 'in.bias'), g.op('MatMul', [n0prev, 'in.wprev'])]);
 
   const a = g.layerNorm(h0, 'ln1');
   const heads = (x: string, perm: number[]): string => g.transpose(g.op('Reshape', [x, 'const.split_heads']), perm);
