@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { isCandidatePath, isPermissive, licenseOf, preferAuthoredFiles, rejectReason } from './filters.mjs';
 import { createDeduper, sha256 } from './dedup.mjs';
 import {
-  CORPUS_DIR, OUT_DIR, corpusPath, installedPackageDirs, listFiles, npmInstall, summarize, writeFileLists, writeManifest,
+  CORPUS_DIR, OUT_DIR, SCRATCH_DIR, corpusPath, installedPackageDirs, listFiles, npmInstall, summarize, writeFileLists, writeManifest,
 } from './layout.mjs';
 
 const VAL_FRACTION = 0.03;
@@ -27,6 +27,9 @@ const packages = [];
 for (const dir of installedPackageDirs()) {
   const meta = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
   if (!meta.name || !meta.version) continue;
+  // npm aliases (e.g. string-width-cjs = npm:string-width@4) are other versions of a package we
+  // already have; the manifest keys files by the real name, so they are left out.
+  if (path.relative(path.join(SCRATCH_DIR, 'node_modules'), dir).split(path.sep).join('/') !== meta.name) continue;
   stats.packages += 1;
   const license = licenseOf(meta);
   if (!isPermissive(license)) { stats.nonPermissive.push(`${meta.name}(${license || 'none'})`); continue; }
