@@ -38,6 +38,8 @@ export interface CompletionMetrics {
   forwardPasses: number;
   remasks: number;
   provider: string;
+  /** Length of the suggestion shown after post-processing (0: nothing worth showing). */
+  shownChars: number;
 }
 
 /** The last completion, step by step, for the trace view. */
@@ -160,6 +162,7 @@ export class CompletionController {
         forwardPasses: completion.forwardPasses,
         remasks: completion.remasks,
         provider: completion.provider,
+        shownChars: shown.length,
       };
       events.onResult?.(metrics, completion);
       const { prefix, suffix, ...settingsPart } = request;

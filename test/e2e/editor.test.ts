@@ -17,6 +17,7 @@ import {
   runCommand,
   screenshot,
 } from './codeServer';
+import { writeTinyModelDir } from '../engine/fixtures/tinyOnnxModel';
 import { installObserver, ScreenEvent, takeEvents } from './draftObserver';
 
 const FIXTURE = path.join(REPO_ROOT, 'test', 'e2e', 'workspace');
@@ -180,6 +181,89 @@ describe('editor end to end (code-server)', function () {
       writeArtifact('latency-scripted.json', summary);
       console.log(`      latency (scripted engine): ${JSON.stringify(summary.p50)}`);
       assert.ok(summary.p50.visibleDraftMs <= 200 + 100, 'first draft on screen within one step plus 100 ms');
+    });
+  });
+
+  describe('with the real engine in its worker', () => {
+    // The shipped model when it is there (the acceptance run); otherwise the engine tests' tiny
+    // random model, which checks the wiring and the timing but writes nonsense.
+    const shipped = path.join(REPO_ROOT, 'models', 'backplay-base');
+    const useShipped = fs.existsSync(path.join(shipped, 'model.onnx'));
+    let session: EditorSession;
+    let page: Page;
+
+    before(async () => {
+      const settings: Record<string, unknown> = { 'backplay.debounceMs': 75 };
+      if (!useShipped) settings['backplay.modelPath'] = writeTinyModelDir({ withHead: true });
+      session = await openEditor({ workspaceFixture: FIXTURE, settings });
+      page = session.page;
+      await openFile(page, 'src/math.ts');
+      await page.locator(`${STATUS}[aria-label^="BackPlay ready"]`).waitFor({ timeout: 120_000 });
+      await installObserver(page);
+    });
+
+    after(async () => {
+      if (session) await session.close();
+    });
+
+    it(`completes as the user types, draft first, then a suggestion Tab accepts (${useShipped ? 'shipped model' : 'tiny test model'})`, async () => {
+      const samples: { firstDraftMs?: number; visibleDraftMs?: number; finalMs: number; visibleGhostMs?: number; engineMs: number; steps: number; shownChars: number }[] = [];
+      const names = ['add', 'subtract', 'multiply', 'divide', 'clamp'];
+      let accepted = false;
+      for (const name of names) {
+        const before = readMetrics(session).length;
+        await takeEvents(page);
+        await typeNewFunction(page, name);
+        const m = (await waitForMetrics(session, before + 1, 120_000)).slice(-1)[0];
+        if (m.shownChars > 0) await page.waitForFunction(`window.__bp.events.some((e) => e.ghost.trim().length > 0)`, undefined, { timeout: 10_000 });
+        const events = await takeEvents(page);
+        const draftAt = events.find((e) => e.t >= m.startedAt && e.draft.length > 0)?.t;
+        const ghostAt = events.find((e) => e.t >= m.startedAt && e.ghost.trim().length > 0)?.t;
+        const drafts = new Set(events.filter((e) => e.t >= m.startedAt && e.draft).map((e) => e.draft));
+        // A completion of a few milliseconds (the tiny model) can finish within one screen frame.
+        if (m.engineMs >= 100) assert.ok(drafts.size >= 1 && draftAt !== undefined, 'a live draft was on screen before the suggestion');
+        samples.push({
+          firstDraftMs: m.firstDraftMs,
+          visibleDraftMs: draftAt === undefined ? undefined : draftAt - m.startedAt,
+          finalMs: m.finalMs,
+          visibleGhostMs: ghostAt === undefined ? undefined : ghostAt - m.startedAt,
+          engineMs: m.engineMs,
+          steps: m.steps,
+          shownChars: m.shownChars,
+        });
+        if (samples.length === 1) await screenshot(page, 'real-1-after-first');
+        if (m.shownChars > 0 && !accepted) {
+          await screenshot(page, 'real-2-ghost');
+          const file = path.join(session.workspace, 'src', 'math.ts');
+          await page.keyboard.press('Tab');
+          await page.keyboard.press('Control+S');
+          const ghost = events.filter((e) => e.ghost.trim()).slice(-1)[0].ghost;
+          const firstWords = ghost.trim().split(/\s+/)[0];
+          await waitFor(() => fs.readFileSync(file, 'utf8').includes(firstWords));
+          accepted = true;
+        } else {
+          await page.keyboard.press('Escape');
+        }
+      }
+      const p50 = (key: keyof (typeof samples)[0]) => {
+        const values = samples.map((s) => s[key]).filter((v): v is number => typeof v === 'number');
+        return values.length ? median(values) : undefined;
+      };
+      const summary = {
+        model: useShipped ? 'models/backplay-base' : 'tiny random test model',
+        debounceMs: 75,
+        p50: { visibleDraftMs: p50('visibleDraftMs'), firstDraftMs: p50('firstDraftMs'), finalMs: p50('finalMs'), visibleGhostMs: p50('visibleGhostMs'), engineMs: p50('engineMs'), steps: p50('steps') },
+        samples,
+      };
+      writeArtifact(`latency-${useShipped ? 'shipped' : 'tiny'}.json`, summary);
+      console.log(`      latency (${summary.model}): ${JSON.stringify(summary.p50)}`);
+      if (useShipped) assert.ok(accepted, 'the shipped model gave at least one suggestion that Tab inserted');
+    });
+
+    it('retrains the head on the fixture workspace in the worker; the status shows the new head', async () => {
+      await runCommand(page, 'BackPlay: Retrain Correction Head on Workspace');
+      await page.locator(`${STATUS}[aria-label*="workspace head"]`).waitFor({ timeout: 150_000 });
+      await screenshot(page, 'real-3-retrained');
     });
   });
 });
