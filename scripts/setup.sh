@@ -16,3 +16,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 npm ci --no-audit --no-fund
+
+# The real-editor tests: Chromium and code-server (outside the repository).
+bash scripts/setup-e2e.sh
