@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { collectSourceFiles } from './engine/collectFiles';
-import { DEFAULT_CORRECTION, defaultRequest } from './engine/defaults';
+import { DEFAULT_CONTEXT_TOKENS, DEFAULT_CORRECTION, defaultRequest } from './engine/defaults';
 import { SAMPLER_NAMES } from './engine/decode/policies';
 import { evaluate, readTasks } from './engine/evaluate';
 import { LocalEngine } from './engine/localEngine';
@@ -13,9 +13,9 @@ import type { CompletionRequest, DeviceName, HeadTrainProgress, SamplerName } fr
 
 const USAGE = `usage:
   backplay complete --file F --line L --column C [--tokens-per-step K] [--no-correction] [--trace]
-                    [--sampler NAME] [--model DIR] [--head FILE] [--device D] [--max-new-tokens N] [--seed S]
+                    [--sampler NAME] [--model DIR] [--head FILE] [--device D] [--max-new-tokens N] [--context-tokens N] [--seed S]
   backplay eval --tasks FILE.jsonl [--tokens-per-step K] [--correction on|off] [--sampler NAME]
-                [--model DIR] [--head FILE] [--limit N] [--device D] [--max-new-tokens N] [--threshold T]
+                [--model DIR] [--head FILE] [--limit N] [--device D] [--max-new-tokens N] [--context-tokens N] [--threshold T]
                 [--tau T] [--max-remask K] [--stride D] [--fifo B] [--json]
   backplay train-head --dir WORKSPACE_DIR --out FILE [--model DIR] [--device D] [--seed S] [--time-budget-s S]
 samplers: ${SAMPLER_NAMES.join(', ')}; devices: auto, cpu, webgpu, cuda, dml, coreml`;
@@ -64,6 +64,7 @@ const common = {
   sampler: { type: 'string' },
   'tokens-per-step': { type: 'string' },
   'max-new-tokens': { type: 'string' },
+  'context-tokens': { type: 'string' },
   seed: { type: 'string' },
   verbose: { type: 'boolean' },
 } as const;
@@ -83,6 +84,7 @@ function baseRequest(values: Values, prefix: string, suffix: string, correction:
     sampler: sampler(values.sampler as string | undefined),
     tokensPerStep: int(values['tokens-per-step'] as string | undefined, 'tokens-per-step', 2, 1),
     maxNewTokens: int(values['max-new-tokens'] as string | undefined, 'max-new-tokens', 24, 0),
+    contextTokens: int(values['context-tokens'] as string | undefined, 'context-tokens', DEFAULT_CONTEXT_TOKENS, 1),
     seed: int(values.seed as string | undefined, 'seed', 0),
     threshold: num(values.threshold as string | undefined, 'threshold', 0.9),
     correction: {

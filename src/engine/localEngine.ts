@@ -16,7 +16,7 @@ import type {
   HeadTrainProgress,
   HeadTrainReport,
 } from './types';
-import { DEFAULT_BLOCK_LENGTH, DEFAULT_THRESHOLD } from './defaults';
+import { DEFAULT_BLOCK_LENGTH, DEFAULT_CONTEXT_TOKENS, DEFAULT_THRESHOLD } from './defaults';
 import { AbortError, denoise } from './decode/loop';
 import { createPolicy } from './decode/policies';
 import { fitWindow } from './decode/window';
@@ -135,10 +135,11 @@ export class LocalEngine implements Engine {
     checkRequest(request);
     if (options.signal?.aborted) throw new AbortError();
 
-    const slots = Math.min(Math.floor(request.maxNewTokens), config.maxSeqLen);
-    const room = config.maxSeqLen - slots;
+    const context = Math.max(1, Math.min(config.maxSeqLen, Math.floor(request.contextTokens ?? DEFAULT_CONTEXT_TOKENS)));
+    const slots = Math.min(Math.floor(request.maxNewTokens), context);
+    const room = context - slots;
     const tokenizeStart = performance.now();
-    const window = fitWindow(encodeTail(tokenizer, request.prefix, room), encodeHead(tokenizer, request.suffix, room), slots, config.maxSeqLen);
+    const window = fitWindow(encodeTail(tokenizer, request.prefix, room), encodeHead(tokenizer, request.suffix, room), slots, context);
     let tokenizeMs = performance.now() - tokenizeStart;
 
     const special = { mask: config.maskTokenId, eom: config.eomTokenId, eot: config.eotTokenId };
@@ -246,6 +247,7 @@ function checkRequest(request: CompletionRequest): void {
   if (!(request.maxNewTokens >= 0)) bad('maxNewTokens must be >= 0');
   if (!(request.tokensPerStep >= 1)) bad('tokensPerStep must be >= 1');
   if (request.blockLength !== undefined && !(request.blockLength >= 1)) bad('blockLength must be >= 1');
+  if (request.contextTokens !== undefined && !(request.contextTokens >= 1)) bad('contextTokens must be >= 1');
   const c = request.correction;
   if (!c || !(c.stride >= 1) || !(c.maxRemask >= 0) || !(c.fifo >= 0) || !(c.tau >= 0)) bad('correction needs tau >= 0, maxRemask >= 0, stride >= 1, fifo >= 0');
 }

@@ -44,12 +44,18 @@ export class BpeTokenizer implements TextTokenizer {
 }
 
 /**
+ * First guess of characters per token when slicing: the trained 4k tokenizer averages about 3
+ * on this repo's TypeScript (1,324 tokens for 4,000 characters); a short slice grows by doubling.
+ */
+const CHARS_PER_TOKEN_GUESS = 4;
+
+/**
  * Encodes the end of a possibly huge text: only the last part is tokenized (a 5 MB prefix must
  * not cost seconds), growing the slice until it yields `keep` tokens or covers the whole text.
  * The first token of a cut slice may be a fragment, so it is dropped.
  */
 export function encodeTail(tokenizer: TextTokenizer, text: string, keep: number): number[] {
-  let chars = Math.max(64, keep * 8);
+  let chars = Math.max(64, keep * CHARS_PER_TOKEN_GUESS);
   for (;;) {
     if (keep <= 0) return [];
     if (chars >= text.length) return tokenizer.encode(text).slice(-keep);
@@ -61,7 +67,7 @@ export function encodeTail(tokenizer: TextTokenizer, text: string, keep: number)
 
 /** Encodes the start of a possibly huge text (the suffix side of encodeTail). */
 export function encodeHead(tokenizer: TextTokenizer, text: string, keep: number): number[] {
-  let chars = Math.max(64, keep * 8);
+  let chars = Math.max(64, keep * CHARS_PER_TOKEN_GUESS);
   for (;;) {
     if (keep <= 0) return [];
     if (chars >= text.length) return tokenizer.encode(text).slice(0, keep);

@@ -30,6 +30,11 @@ export interface CompletionRequest {
   threshold?: number;
   /** Semi-autoregressive block length. */
   blockLength?: number;
+  /**
+   * Most tokens the model sees per pass (prefix + canvas + suffix), capped by the model's
+   * max_seq_len. A forward pass costs more than linearly in it, so this is the main latency knob.
+   */
+  contextTokens?: number;
   seed: number;
 }
 
