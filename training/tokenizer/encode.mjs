@@ -7,34 +7,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import tokenizers from 'tokenizers';
 import { DATA_DIR, OUT_DIR } from '../corpus/layout.mjs';
+import { rng, shuffled } from '../corpus/random.mjs';
 import { SPECIAL_TOKENS, TOKENIZER_JSON, VOCAB_SIZE } from './train.mjs';
 
 const TOKENS_DIR = path.join(DATA_DIR, 'tokens');
 const [EOT, MASK, EOM] = [0, 1, 2];
 
-/** mulberry32: a tiny seeded PRNG, so the shuffle is the same on every machine. */
-function rng(seed) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function shuffled(items, seed) {
-  const out = [...items];
-  const r = rng(seed);
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(r() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
-}
-
 async function encodeSplit(tok, split) {
   let files = fs.readFileSync(path.join(OUT_DIR, `files-${split}.txt`), 'utf8').split('\n').filter(Boolean);
-  if (split === 'train') files = shuffled(files, 1234);
+  if (split === 'train') files = shuffled(files, rng(1234));
   const chunks = [];
   let total = 0;
   for (let i = 0; i < files.length; i += 256) {
@@ -59,7 +40,10 @@ async function encodeSplit(tok, split) {
   for (const c of chunks) { out.set(c, at); at += c.length; }
   // Uint16Array is host-endian; every platform Node runs on here is little-endian, and we check it.
   if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('big-endian host: write LE explicitly');
-  fs.writeFileSync(path.join(TOKENS_DIR, `${split}.bin`), Buffer.from(out.buffer));
+  // Write then rename: a training run that has the old file mapped keeps reading the old file.
+  const dest = path.join(TOKENS_DIR, `${split}.bin`);
+  fs.writeFileSync(`${dest}.tmp`, Buffer.from(out.buffer));
+  fs.renameSync(`${dest}.tmp`, dest);
   return { documents: files.length, tokens: total };
 }
 
