@@ -1,0 +1,165 @@
+import * as assert from 'assert';
+import { execFile } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as ort from 'onnxruntime-node';
+import { pythonForTraining } from './fixtures/tinyModel';
+
+const REPO = path.resolve(__dirname, '..', '..');
+const MIB = 1024 * 1024;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, timeout = 150_000): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { cwd: REPO, env: { ...process.env, ...env }, timeout, maxBuffer: 32 * MIB }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** A fake corpus in the trainer's format: uint16 LE ids, documents ended by id 0. */
+function writeFakeTokens(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+  let seed = 7;
+  const next = () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  for (const [split, n] of [['train', 60_000], ['val', 10_000]] as const) {
+    const ids = new Uint16Array(n);
+    for (let i = 0; i < n; i++) ids[i] = next() < 0.01 ? 0 : 3 + Math.floor(next() * 4093);
+    fs.writeFileSync(path.join(dir, `${split}.bin`), Buffer.from(ids.buffer));
+  }
+  const meta = { vocab_size: 4096, eot_id: 0, mask_id: 1, eom_id: 2, train_tokens: 60_000, val_tokens: 10_000 };
+  fs.writeFileSync(path.join(dir, 'meta.json'), JSON.stringify(meta));
+}
+
+const TASKS = [
+  { prefix: 'function add(a, b) {\n  return ', suffix: ';\n}\n', middle: 'a + b', kind: 'rest_of_line' },
+  { prefix: 'const xs = [1, 2, 3];\n', suffix: '\nconsole.log(ys);\n', middle: 'const ys = xs.map((v) => v * 2);', kind: 'line' },
+  { prefix: 'if (ready) { // é ✓ ok\n', suffix: '\n}\n', middle: '  start();\n  report("é ✓");', kind: 'block' },
+];
+
+// The prepared GPU run (training/device/): pack a corpus, run the very same script as on the GPU in
+// its CPU dry run, check what would come back through the device tool, and unpack it to a model.
+describe('GPU run: pack, dry run, unpack', function () {
+  this.timeout(300_000);
+  const python = pythonForTraining();
+  let tmp: string;
+  let pack: string;
+  let outDir: string;
+  let dryRun: Run;
+
+  before(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'backplay-device-test-'));
+    writeFakeTokens(path.join(tmp, 'tokens'));
+    fs.writeFileSync(path.join(tmp, 'tasks.jsonl'), TASKS.map((t) => JSON.stringify(t)).join('\n') + '\n');
+    pack = path.join(tmp, 'pack');
+    outDir = path.join(tmp, 'out');
+    const packed = await run('node', ['training/device/pack.mjs', '--tokens', path.join(tmp, 'tokens'), '--tasks', path.join(tmp, 'tasks.jsonl'), '--out', pack]);
+    assert.strictEqual(packed.code, 0, packed.stderr);
+    dryRun = await run('bash', ['training/device/run.sh', '--dry-run'], { PYTHON: python, PACK: pack, OUT: outDir });
+  });
+
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('packs compressed tokens, meta, tokenizer and pre-tokenized tasks under 50 MiB', () => {
+    for (const f of ['train.bin.xz', 'val.bin.xz', 'meta.json', 'tokenizer.json', 'tasks.ids.jsonl', 'manifest.json']) {
+      assert.ok(fs.existsSync(path.join(pack, f)), f);
+    }
+    const total = fs.readdirSync(pack).reduce((s, f) => s + fs.statSync(path.join(pack, f)).size, 0);
+    assert.ok(total <= 50 * MIB, `pack is ${total} bytes`);
+    const tasks = fs.readFileSync(path.join(pack, 'tasks.ids.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.strictEqual(tasks.length, TASKS.length);
+    assert.ok(tasks.every((t) => t.prefix_ids.length > 0 && Array.isArray(t.suffix_ids) && typeof t.middle === 'string'));
+  });
+
+  it("decodes the packed ids back to the tasks' text in Python without a tokenizer package", async () => {
+    const code = [
+      'import json, sys',
+      "sys.path.insert(0, 'training')",
+      'from evaluate import ByteLevelDecoder',
+      `d = ByteLevelDecoder(${JSON.stringify(path.join(pack, 'tokenizer.json'))})`,
+      `rows = [json.loads(l) for l in open(${JSON.stringify(path.join(pack, 'tasks.ids.jsonl'))})]`,
+      "print(json.dumps([[d.decode(r['prefix_ids']), d.decode(r['suffix_ids'])] for r in rows]))",
+    ].join('\n');
+    const r = await run(python, ['-c', code]);
+    assert.strictEqual(r.code, 0, r.stderr);
+    assert.deepStrictEqual(JSON.parse(r.stdout), TASKS.map((t) => [t.prefix, t.suffix]));
+  });
+
+  it('dry-runs the GPU script on the CPU and prints the eval table last', () => {
+    assert.strictEqual(dryRun.code, 0, dryRun.stdout.slice(-3000) + dryRun.stderr.slice(-3000));
+    const lines = dryRun.stdout.trim().split('\n');
+    assert.match(lines[lines.length - 6], /^\| k \| tasks \| exact match \| edit similarity \| steps \|$/);
+    assert.deepStrictEqual(lines.slice(-4).map((l) => l.split('|')[1].trim()), ['1', '2', '4', '8']);
+    assert.match(lines[lines.length - 1], /^\| 8 \| 3 \| \d\.\d{3} \| \d\.\d{3} \| \d+\.\d \|$/);
+  });
+
+  it('leaves at most 8 files of at most 16 MiB in $OUT, weights among them', () => {
+    const files = fs.readdirSync(outDir);
+    assert.ok(files.length <= 8, files.join(', '));
+    for (const f of files) {
+      assert.ok(fs.statSync(path.join(outDir, f)).isFile(), f);
+      assert.ok(fs.statSync(path.join(outDir, f)).size <= 16 * MIB, f);
+    }
+    for (const f of ['weights.fp16.pt.00', 'log.csv', 'summary.json', 'run.log']) assert.ok(files.includes(f), f);
+    const summary = JSON.parse(fs.readFileSync(path.join(outDir, 'summary.json'), 'utf8'));
+    assert.ok(summary.steps > 0 && summary.tokens > 0);
+    assert.deepStrictEqual(Object.keys(summary.eval.by_k), ['1', '2', '4', '8']);
+    assert.strictEqual(summary.eval.by_k['1'].tasks, TASKS.length);
+  });
+
+  it('splits weights into pieces that join back byte for byte', async () => {
+    const code = [
+      'import os, sys, tempfile',
+      "sys.path.insert(0, 'training/device')",
+      'import run_gpu',
+      'run_gpu.PIECE_BYTES = 1000',
+      'd = tempfile.mkdtemp()',
+      'blob = os.urandom(2500)',
+      "src = os.path.join(d, 'w.bin')",
+      "open(src, 'wb').write(blob)",
+      "out = os.path.join(d, 'out'); os.makedirs(out)",
+      "open(os.path.join(out, 'weights.fp16.pt.07'), 'wb').write(b'stale')",
+      'names = run_gpu.write_pieces(src, out)',
+      "joined = b''.join(open(os.path.join(out, n), 'rb').read() for n in sorted(os.listdir(out)))",
+      'print(names, sorted(os.listdir(out)) == names, joined == blob)',
+    ].join('\n');
+    const r = await run(python, ['-c', code]);
+    assert.strictEqual(r.code, 0, r.stderr);
+    assert.strictEqual(r.stdout.trim(), "['weights.fp16.pt.00', 'weights.fp16.pt.01', 'weights.fp16.pt.02'] True True");
+  });
+
+  it('unpacks the returned pieces into a resume file and a model directory onnxruntime can run', async () => {
+    const model = path.join(tmp, 'model');
+    const resume = path.join(tmp, 'resume', 'gpu.fp16.pt');
+    const r = await run(python, ['training/device/unpack.py', outDir, '--resume-out', resume, '--model-dir', model,
+      '--runs-dir', path.join(tmp, 'runs'), '--name', 'dryrun']);
+    assert.strictEqual(r.code, 0, r.stderr);
+    assert.ok(fs.existsSync(resume));
+    for (const f of ['model.onnx', 'model.int8.onnx', 'config.json', 'tokenizer.json']) assert.ok(fs.existsSync(path.join(model, f)), f);
+    assert.ok(fs.existsSync(path.join(tmp, 'runs', 'dryrun-gpu', 'summary.json')));
+    const config = JSON.parse(fs.readFileSync(path.join(model, 'config.json'), 'utf8'));
+    const session = await ort.InferenceSession.create(path.join(model, 'model.onnx'), { executionProviders: ['cpu'] });
+    const ids = new ort.Tensor('int64', BigInt64Array.from([5n, 6n, 7n, 1n, 1n, 8n]), [1, 6]);
+    const out = await session.run({ input_ids: ids });
+    assert.deepStrictEqual(out.logits.dims, [1, 6, config.vocab_size]);
+    assert.deepStrictEqual(out.hidden.dims, [1, 6, config.hidden_size]);
+    await session.release();
+  });
+
+  it('refuses to run for real without a GPU', async () => {
+    const r = await run('bash', ['training/device/run.sh'], { PYTHON: python, PACK: pack, OUT: path.join(tmp, 'out-real') });
+    assert.notStrictEqual(r.code, 0);
+    assert.match(r.stdout + r.stderr, /no CUDA device/);
+    assert.ok(!fs.existsSync(path.join(tmp, 'out-real', 'weights.fp16.pt.00')));
+  });
+});

@@ -1,0 +1,227 @@
+"""Held-out completion quality of a trained model, in Python: the GPU run's own evaluation.
+
+    python3 training/evaluate.py WEIGHTS TASKS.ids.jsonl --tokenizer tokenizer.json
+        [--k 1 2 4 8] [--limit N] [--time-budget-s S] [--json OUT.json] [--device auto]
+
+WEIGHTS: a training checkpoint (ckpt.pt) or a weights-only resume file (*.fp16.pt).
+TASKS: pre-tokenized tasks, one JSON per line {"prefix_ids", "suffix_ids", "middle", "kind"}
+(training/device/pack.mjs writes them with the engine's tokenizer; Python needs no tokenizer package).
+
+What it runs mirrors the engine's `confidence` sampler (src/engine/decode/loop.ts, no correction
+head): the canvas is `prefix [MASK]*n suffix` fitted into max_seq_len as window.ts does (n = 24 for
+line kinds, 64 for blocks), semi-autoregressive blocks of 32 slots, k most confident masked slots
+of the current block committed per step (the mask token is never predicted), a committed <|eom|>
+closes the span, the completion is cut at the first <|eom|>/<|endoftext|>. Scores follow DESIGN.md's
+eval contract: exact match after trimming each line's trailing whitespace, edit similarity
+1 - Levenshtein / max(len). The engine's CLI eval stays the reference for shipped numbers; this
+one tells, on the GPU machine, whether a run is worth shipping.
+Tasks run in a fixed order, every k on each task before the next, until --time-budget-s is spent,
+so all rows of the table cover the same tasks. The table is printed last.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from model import BackPlayLM, ModelConfig  # noqa: E402
+
+BLOCK_LENGTH = 32  # src/engine/defaults.ts DEFAULT_BLOCK_LENGTH
+SUFFIX_SHARE = 0.25  # src/engine/decode/window.ts
+LINE_SLOTS, BLOCK_SLOTS = 24, 64
+
+
+def bytes_to_unicode():
+    """GPT-2's byte-level table: byte -> printable character (what the BPE vocabulary is written in)."""
+    bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) + list(range(ord("®"), ord("ÿ") + 1))
+    cs = bs[:]
+    n = 0
+    for b in range(256):
+        if b not in bs:
+            bs.append(b)
+            cs.append(256 + n)
+            n += 1
+    return dict(zip(bs, map(chr, cs)))
+
+
+class ByteLevelDecoder:
+    """ids -> text for a byte-level BPE tokenizer.json (HF format) without the tokenizers package."""
+
+    def __init__(self, tokenizer_path, skip_ids=()):
+        with open(tokenizer_path, encoding="utf-8") as f:
+            tok = json.load(f)
+        self.pieces = {i: t for t, i in tok["model"]["vocab"].items()}
+        for added in tok.get("added_tokens", []):
+            self.pieces[added["id"]] = added["content"]
+        self.byte_of = {c: b for b, c in bytes_to_unicode().items()}
+        self.skip = set(skip_ids)
+
+    def decode(self, ids):
+        chars = "".join(self.pieces.get(i, "") for i in ids if i not in self.skip)
+        return bytes(self.byte_of[c] for c in chars if c in self.byte_of).decode("utf-8", errors="replace")
+
+
+def levenshtein(a, b):
+    """Plain two-row dynamic programme (no Levenshtein package on either machine; strings are short)."""
+    if len(a) < len(b):
+        a, b = b, a
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def trim_line_ends(text):
+    return "\n".join(line.rstrip() for line in text.split("\n"))
+
+
+def exact_match(expected, actual):
+    return trim_line_ends(expected) == trim_line_ends(actual)
+
+
+def edit_similarity(expected, actual):
+    longest = max(len(expected), len(actual))
+    return 1.0 if longest == 0 else 1.0 - levenshtein(expected, actual) / longest
+
+
+def slots_for(task):
+    """Line kinds get the engine's default canvas (24); blocks of several lines get 64."""
+    multi_line = "block" in task.get("kind", "") or "\n" in task["middle"].strip("\n")
+    return BLOCK_SLOTS if multi_line else LINE_SLOTS
+
+
+def fit_window(prefix_ids, suffix_ids, slots, max_seq_len):
+    """src/engine/decode/window.ts: keep the end of the prefix and the start of the suffix."""
+    canvas = max(0, min(slots, max_seq_len))
+    room = max_seq_len - canvas
+    suffix_keep = min(len(suffix_ids), max(room - len(prefix_ids), int(room * SUFFIX_SHARE)))
+    prefix_keep = min(len(prefix_ids), room - suffix_keep)
+    return (prefix_ids[len(prefix_ids) - prefix_keep:] if prefix_keep > 0 else []), suffix_ids[:suffix_keep], canvas
+
+
+@torch.no_grad()
+def complete(model, prefix_ids, suffix_ids, n, k, special, device, autocast):
+    """Confidence unmasking of `prefix [MASK]*n suffix`; returns (completion ids, steps)."""
+    mask, eom, eot = special["mask"], special["eom"], special["eot"]
+    start = len(prefix_ids)
+    canvas = torch.tensor(prefix_ids + [mask] * n + suffix_ids, dtype=torch.long, device=device)[None]
+    slots = canvas[0, start:start + n]  # a view: writes go into the canvas
+    steps = 0
+    while True:
+        closed = ((slots == eom) | (slots == eot)).nonzero()
+        live = int(closed[0]) + 1 if len(closed) else n
+        masked = (slots[:live] == mask).nonzero().flatten()
+        if len(masked) == 0:
+            break
+        block_start = int(masked[0]) // BLOCK_LENGTH * BLOCK_LENGTH
+        in_block = masked[masked < min(block_start + BLOCK_LENGTH, live)]
+        with autocast:
+            logits, _ = model(canvas, causal=False)
+        logits = logits[0, start:start + n].float()
+        logits[:, mask] = float("-inf")
+        probs = logits.softmax(-1)
+        confidence, predicted = probs.max(-1)
+        chosen = in_block[confidence[in_block].argsort(descending=True)[:k]]
+        slots[chosen] = predicted[chosen]
+        steps += 1
+        closed = ((slots == eom) | (slots == eot)).nonzero()
+        if len(closed):  # later slots become padding, as in training; no step spent on them
+            tail = slots[int(closed[0]) + 1:]
+            tail[tail == mask] = eom
+    ids = []
+    for i in slots.tolist():
+        if i in (eom, eot, mask):
+            break
+        ids.append(i)
+    return ids, steps
+
+
+def load_model(path, device):
+    ckpt = torch.load(path, map_location="cpu")
+    model = BackPlayLM(ModelConfig(**ckpt["model_config"]))
+    model.load_state_dict({k: v.float() for k, v in ckpt["model"].items()})
+    return model.to(device).eval(), ckpt
+
+
+def read_tasks(path, limit=None):
+    with open(path, encoding="utf-8") as f:
+        tasks = [json.loads(line) for line in f if line.strip()]
+    return tasks[:limit] if limit else tasks
+
+
+def evaluate(model, meta, tasks, decoder, ks, device, time_budget_s=None):
+    special = {"mask": meta["mask_id"], "eom": meta["eom_id"], "eot": meta["eot_id"]}
+    autocast = torch.autocast(device_type="cuda" if str(device).startswith("cuda") else "cpu", dtype=torch.bfloat16)
+    rows = {k: [] for k in ks}
+    t0 = time.time()
+    for task in tasks:
+        if time_budget_s is not None and time.time() - t0 > time_budget_s:
+            break
+        prefix, suffix, n = fit_window(task["prefix_ids"], task["suffix_ids"], slots_for(task), model.cfg.max_seq_len)
+        for k in ks:
+            ids, steps = complete(model, prefix, suffix, n, k, special, device, autocast)
+            text = decoder.decode(ids)
+            rows[k].append({"kind": task.get("kind", ""), "em": exact_match(task["middle"], text),
+                            "es": edit_similarity(task["middle"], text), "steps": steps})
+    seconds = time.time() - t0
+    return summarize(rows, len(tasks), seconds)
+
+
+def summarize(rows, available, seconds):
+    def stats(items):
+        n = len(items)
+        return {"tasks": n,
+                "exact_match": sum(r["em"] for r in items) / n if n else float("nan"),
+                "edit_similarity": sum(r["es"] for r in items) / n if n else float("nan"),
+                "steps_mean": sum(r["steps"] for r in items) / n if n else float("nan")}
+    out = {"tasks_available": available, "seconds": round(seconds, 1), "by_k": {}}
+    for k, items in rows.items():
+        entry = stats(items)
+        entry["by_kind"] = {kind: stats([r for r in items if r["kind"] == kind])
+                            for kind in sorted({r["kind"] for r in items})}
+        out["by_k"][str(k)] = entry
+    return out
+
+
+def table(result):
+    lines = [f"held-out eval (confidence sampler, python): {next(iter(result['by_k'].values()))['tasks']} of "
+             f"{result['tasks_available']} tasks in {result['seconds']} s",
+             "| k | tasks | exact match | edit similarity | steps |", "|---|---|---|---|---|"]
+    for k, e in result["by_k"].items():
+        lines.append(f"| {k} | {e['tasks']} | {e['exact_match']:.3f} | {e['edit_similarity']:.3f} | {e['steps_mean']:.1f} |")
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("weights")
+    parser.add_argument("tasks")
+    parser.add_argument("--tokenizer", default=os.path.join(os.path.dirname(__file__), "tokenizer", "tokenizer.json"))
+    parser.add_argument("--k", type=int, nargs="+", default=[1, 2, 4, 8])
+    parser.add_argument("--limit", type=int)
+    parser.add_argument("--time-budget-s", type=float)
+    parser.add_argument("--json", help="also write the result here")
+    parser.add_argument("--device", default="auto")
+    args = parser.parse_args()
+    device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
+    if device == "cpu":
+        torch.set_num_threads(1)  # DESIGN.md: one thread is fastest on the 2-core machines
+    model, ckpt = load_model(args.weights, device)
+    meta = ckpt["meta"]
+    decoder = ByteLevelDecoder(args.tokenizer, skip_ids=(meta["mask_id"], meta["eom_id"], meta["eot_id"]))
+    result = evaluate(model, meta, read_tasks(args.tasks, args.limit), decoder, args.k, device, args.time_budget_s)
+    result["weights"] = os.path.abspath(args.weights)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(result, f, indent=1)
+    print(table(result), flush=True)
+
+
+if __name__ == "__main__":
+    main()
