@@ -4,8 +4,10 @@
 //   npx tsc -p . && node out/bench/train-shipped-head.js [--model models/backplay-base] [--out FILE]
 //     [--train-files 300] [--held-out-files 60] [--per100 0.5] [--max-examples 2000] [--epochs 8]
 //     [--time-budget-s 1800] [--width 64] [--select random|confident] [--k 2 or a list 1,2,3] [--seed 1]
+//     [--init HEAD.onnx]   start from a head trained on an earlier checkpoint of the same model
 import * as fs from 'fs';
 import * as path from 'path';
+import { headFromOnnx } from '../src/engine/head/onnx';
 import { trainHead } from '../src/engine/head/trainer';
 import { readModelConfig } from '../src/engine/modelConfig';
 import { OnnxFrozenModel } from '../src/engine/modelSession';
@@ -20,10 +22,20 @@ function option(args: string[], name: string, fallback: string): string {
   return i >= 0 ? args[i + 1] : fallback;
 }
 
-/** `count` files of a corpus list (one absolute path per line), drawn with the seed, read as text. */
-function sampleFiles(list: string, count: number, seed: number): { path: string; text: string }[] {
-  const paths = fs.readFileSync(list, 'utf8').split('\n').filter((p) => p.trim() !== '');
-  return shuffle(paths, makeRng(seed))
+/** Every file under a folder (sorted, so a seed picks the same ones on every machine). */
+function walk(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...walk(full));
+    else if (entry.isFile()) out.push(full);
+  }
+  return out;
+}
+
+/** `count` files of a corpus split folder, drawn with the seed, read as text. */
+function sampleFiles(dir: string, count: number, seed: number): { path: string; text: string }[] {
+  return shuffle(walk(dir), makeRng(seed))
     .slice(0, count)
     .map((p) => ({ path: p, text: fs.readFileSync(p, 'utf8') }));
 }
@@ -38,8 +50,8 @@ async function main(): Promise<void> {
   const tokenizer = BpeTokenizer.load(modelDir);
   // The same session the engine opens on cpu (int8 when present): the head learns the hidden states it will read.
   const model = await OnnxFrozenModel.load(modelDir, 'cpu', undefined, config.useInt8);
-  const files = sampleFiles(path.join(CORPUS, 'files-train.txt'), Number(option(args, '--train-files', '300')), seed);
-  const heldOut = sampleFiles(path.join(CORPUS, 'files-val.txt'), Number(option(args, '--held-out-files', '60')), seed);
+  const files = sampleFiles(path.join(CORPUS, 'train'), Number(option(args, '--train-files', '300')), seed);
+  const heldOut = sampleFiles(path.join(CORPUS, 'val'), Number(option(args, '--held-out-files', '60')), seed);
   const started = Date.now();
   let lastLog = 0;
   const report = await trainHead(
@@ -61,6 +73,7 @@ async function main(): Promise<void> {
       epochs: Number(option(args, '--epochs', '8')),
       timeBudgetMs: 1000 * Number(option(args, '--time-budget-s', '1800')),
       lr: Number(option(args, '--lr', '1e-3')),
+      initFrom: args.includes('--init') ? headFromOnnx(fs.readFileSync(option(args, '--init', ''))) : undefined,
     },
     {
       onProgress: (p) => {
