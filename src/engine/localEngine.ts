@@ -20,6 +20,8 @@ import { DEFAULT_BLOCK_LENGTH, DEFAULT_CONTEXT_TOKENS, DEFAULT_THRESHOLD } from 
 import { AbortError, denoise } from './decode/loop';
 import { createPolicy } from './decode/policies';
 import { fitWindow } from './decode/window';
+import { createOrtScorer } from './decode/ortScorer';
+import type { Scorer } from './decode/scores';
 import { loadHead } from './head/ortHead';
 import { trainHead as trainLookbackHead } from './head/trainer';
 import { evaluate } from './evaluate';
@@ -46,6 +48,7 @@ export interface EngineParts {
   model: FrozenModel & { release?: () => Promise<void> };
   provider: string;
   loadHead?: HeadLoader;
+  scorer?: Scorer & { release?: () => Promise<void> };
 }
 
 export class LocalEngine implements Engine {
@@ -68,6 +71,7 @@ export class LocalEngine implements Engine {
       model,
       provider: model.provider,
       loadHead: (file, provider, hiddenSize) => loadHead(file, sessionOptions(provider), hiddenSize),
+      scorer: await createOrtScorer(),
     });
     try {
       await engine.setHead(options.headPath);
@@ -157,6 +161,7 @@ export class LocalEngine implements Engine {
       correction: request.correction,
       seed: request.seed,
       signal: options.signal,
+      scorer: this.parts.scorer,
       onStep:
         onDraft &&
         ((step, ids, states) => {
@@ -236,6 +241,7 @@ export class LocalEngine implements Engine {
   async dispose(): Promise<void> {
     await this.replaceHead(undefined, { source: 'none' });
     await this.parts.model.release?.();
+    await this.parts.scorer?.release?.();
   }
 }
 

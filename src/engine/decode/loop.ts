@@ -4,7 +4,7 @@
 import type { CorrectionHead, CorrectionSettings, FrozenModel, SlotState } from '../types';
 import { seededRng } from '../rng';
 import type { Policy } from './policies';
-import { scoreSlots } from './scores';
+import { jsScorer, type Scorer } from './scores';
 
 export interface SpecialIds {
   mask: number;
@@ -26,6 +26,8 @@ export interface DecodeInput {
   correction: CorrectionSettings;
   seed: number;
   signal?: AbortSignal;
+  /** How logits become per-slot predictions and confidences (default: in JS). */
+  scorer?: Scorer;
   /** Called after every step with the slot ids and their states (ids of flagged slots: the token that was re-masked). */
   onStep?: (step: number, ids: Int32Array, states: SlotState[]) => void;
 }
@@ -63,6 +65,7 @@ export async function denoise(input: DecodeInput): Promise<DecodeResult> {
   canvas.set(input.suffixIds, start + n);
 
   const rng = seededRng(input.seed);
+  const scorer = input.scorer ?? jsScorer;
   const everRemasked = new Uint8Array(n);
   const padFilled = new Uint8Array(n); // filled with eom after an earlier eom closed the span: no step spent
   const fifo: number[] = [];
@@ -120,7 +123,7 @@ export async function denoise(input: DecodeInput): Promise<DecodeResult> {
     // Look-back candidates: generated slots the model saw (not masked) in this very pass.
     const visible: number[] = [];
     if (lookBack) for (let s = 0; s < live; s++) if (visibleBefore[s] && !fifo.includes(s)) visible.push(s);
-    const scores = scoreSlots(out.logits, out.vocab, start, canvas.subarray(start, start + n), special.mask, [...maskedInBlock, ...visible]);
+    const scores = await scorer(out.logits, out.vocab, start, canvas.subarray(start, start + n), special.mask, [...maskedInBlock, ...visible]);
 
     const committed = policy.commit({ scores, maskedInBlock, tokensPerStep: k });
     for (const s of committed) canvas[start + s] = scores.predicted[s];

@@ -3,6 +3,18 @@
 
 const SKIP_BELOW = 18;
 
+/** Scores the listed slots; `scoreSlots` in JS, or onnxruntime's softmax (ortScorer.ts) in the engine. */
+export type Scorer = (
+  logits: Float32Array,
+  vocab: number,
+  start: number,
+  current: ArrayLike<number>,
+  maskId: number,
+  which: number[],
+) => Promise<SlotScores>;
+
+export const jsScorer: Scorer = async (logits, vocab, start, current, maskId, which) => scoreSlots(logits, vocab, start, current, maskId, which);
+
 export interface SlotScores {
   /** Greedy prediction per slot (the mask token is never predicted); -1 for slots not scored. */
   predicted: Int32Array;
