@@ -4,10 +4,11 @@
 // SVG are regenerated from all rows each time.
 //   npm run build && npx tsc -p . && node out/bench/sweep.js [--tasks bench/tasks/heldout.jsonl] [--limit N]
 //       [--model DIR] [--head FILE] [--samplers a,b] [--k 1,2,3,4,6,8] [--device cpu] [--json FILE] [--md FILE] [--svg FILE]
+//       [--tau T] [--max-remask K] [--stride D] [--fifo B]   (look-back settings, e.g. from bench/tune.ts)
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_CORRECTION, DEFAULT_THRESHOLD, defaultRequest } from '../src/engine/defaults';
+import { DEFAULT_CONTEXT_TOKENS, DEFAULT_CORRECTION, DEFAULT_THRESHOLD, defaultRequest } from '../src/engine/defaults';
 import { SAMPLER_NAMES } from '../src/engine/decode/policies';
 import { evaluate, readTasks, type EvalSummary } from '../src/engine/evaluate';
 import { LocalEngine } from '../src/engine/localEngine';
@@ -28,6 +29,7 @@ interface Row extends EvalSummary {
 
 interface SweepFile {
   command: string;
+  correction?: { tau: number; maxRemask: number; stride: number; fifo: number };
   tasksFile: string;
   limit?: number;
   model: string;
@@ -95,6 +97,7 @@ function acceptance(rows: Row[]): string[] {
 function markdown(sweep: SweepFile, svgRelative: string): string {
   const order = (r: Row) => SAMPLER_NAMES.indexOf(r.sampler as SamplerName) * 100 + r.k;
   const rows = [...sweep.rows].sort((a, b) => order(a) - order(b));
+  const c = sweep.correction ?? DEFAULT_CORRECTION;
   const lines = [
     START,
     '## Sampler sweep',
@@ -102,7 +105,7 @@ function markdown(sweep: SweepFile, svgRelative: string): string {
     `Command: \`${sweep.command}\``,
     '',
     `Tasks: \`${sweep.tasksFile}\`${sweep.limit !== undefined ? ` (first ${sweep.limit})` : ''}; model \`${sweep.model}\`; head \`${sweep.head}\`; provider ${rows[0]?.provider ?? 'n/a'}.`,
-    `Correction settings: tau ${DEFAULT_CORRECTION.tau}, K ${DEFAULT_CORRECTION.maxRemask}, stride ${DEFAULT_CORRECTION.stride}, FIFO ${DEFAULT_CORRECTION.fifo}; block length 32; up to 24 new tokens; greedy.`,
+    `Look-back settings (backplay, random-remask, self-remask): tau ${c.tau}, K ${c.maxRemask}, stride ${c.stride}, FIFO ${c.fifo}; block length 32; up to 24 new tokens; ${DEFAULT_CONTEXT_TOKENS} tokens of context per pass; greedy.`,
     'The threshold sampler has no k: its row at k uses the threshold shown.',
     '',
     '| sampler | k | tasks | exact match | edit sim. | steps | forward passes | head calls | re-masks | ms p50 | ms p95 |',
@@ -144,11 +147,16 @@ async function main(): Promise<void> {
       json: { type: 'string', default: path.join(ROOT, 'docs/sweep.json') },
       md: { type: 'string', default: path.join(ROOT, 'docs/BENCHMARKS.md') },
       svg: { type: 'string', default: path.join(ROOT, 'docs/pareto.svg') },
+      tau: { type: 'string', default: String(DEFAULT_CORRECTION.tau) },
+      'max-remask': { type: 'string', default: String(DEFAULT_CORRECTION.maxRemask) },
+      stride: { type: 'string', default: String(DEFAULT_CORRECTION.stride) },
+      fifo: { type: 'string', default: String(DEFAULT_CORRECTION.fifo) },
     },
   });
   const samplers = values.samplers.split(',') as SamplerName[];
   for (const s of samplers) if (!SAMPLER_NAMES.includes(s)) throw new Error(`unknown sampler ${s}`);
   const ks = values.k.split(',').map(Number);
+  const correction = { tau: Number(values.tau), maxRemask: Number(values['max-remask']), stride: Number(values.stride), fifo: Number(values.fifo) };
   const limit = values.limit === undefined ? undefined : Number(values.limit);
   const tasks = readTasks(values.tasks, limit);
   const engine = await LocalEngine.load({ modelDir: values.model, device: values.device as DeviceName, headPath: values.head });
@@ -165,12 +173,16 @@ async function main(): Promise<void> {
     model: rel(values.model),
     head: info.head.path ? rel(info.head.path) : info.head.source,
   });
+  if (JSON.stringify(sweep.correction) !== JSON.stringify(correction)) sweep.rows = []; // other look-back settings: start over
+  sweep.correction = correction;
   try {
     for (const sampler of samplers) {
       for (const k of ks) {
         const threshold = sampler === 'threshold' ? THRESHOLDS[k] ?? DEFAULT_THRESHOLD : undefined;
         const t0 = Date.now();
-        const summary = await evaluate(engine, tasks, (t) => defaultRequest(t.prefix, t.suffix, { sampler, tokensPerStep: k, threshold: threshold ?? DEFAULT_THRESHOLD }));
+        const summary = await evaluate(engine, tasks, (t) =>
+          defaultRequest(t.prefix, t.suffix, { sampler, tokensPerStep: k, threshold: threshold ?? DEFAULT_THRESHOLD, correction }),
+        );
         const row: Row = { ...summary, k, threshold };
         sweep.rows = sweep.rows.filter((r) => !(r.sampler === sampler && r.k === k)).concat(row);
         console.error(`${sampler} k=${k}: exact match ${pct(row.exact_match)}, edit sim ${f(row.edit_similarity)}, p50 ${f(row.ms_p50, 1)} ms (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
