@@ -143,7 +143,7 @@ def complete(model, prefix_ids, suffix_ids, n, k, special, device, autocast):
 
 
 def load_model(path, device):
-    ckpt = torch.load(path, map_location="cpu")
+    ckpt = torch.load(path, map_location="cpu", weights_only=False)
     model = BackPlayLM(ModelConfig(**ckpt["model_config"]))
     model.load_state_dict({k: v.float() for k, v in ckpt["model"].items()})
     return model.to(device).eval(), ckpt

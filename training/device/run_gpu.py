@@ -83,7 +83,8 @@ def unpack_tokens(pack, dest, max_ids=None):
 def weights_blob(ckpt_path, dest):
     """ckpt.pt (weights, optimizer, state) -> fp16 weights-only file in export.py's resume format."""
     import torch
-    ckpt = torch.load(ckpt_path, map_location="cpu")
+    # weights_only=False: PyTorch >= 2.6 defaults to True, and our own checkpoint holds numpy RNG state
+    ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
     torch.save({"model": {k: v.half() for k, v in ckpt["model"].items()}, "model_config": ckpt["model_config"],
                 "meta": ckpt["meta"], "config": ckpt["config"], "state": ckpt["state"]}, dest)
     return ckpt["state"]

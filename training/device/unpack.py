@@ -35,7 +35,7 @@ def join_pieces(files_dir, dest, prefix="weights.fp16.pt"):
             with open(piece, "rb") as f:
                 shutil.copyfileobj(f, out)
     import torch
-    blob = torch.load(tmp, map_location="cpu")  # a missing or cut piece fails here, not later
+    blob = torch.load(tmp, map_location="cpu", weights_only=False)  # a missing or cut piece fails here, not later
     for key in ("model", "model_config", "meta"):
         if key not in blob:
             raise SystemExit(f"joined weights lack '{key}': not a weights file from run_gpu.py")
