@@ -1,7 +1,7 @@
 // A real VS Code for the editor tests: code-server on 127.0.0.1 with throwaway user data and
 // extensions folders (the extension is a symlink to this repository), driven by headless Debian
 // Chromium through playwright-core. Facts behind every flag: /work/shared/E2E.md.
-import { ChildProcess, spawn } from 'child_process';
+import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
@@ -76,9 +76,27 @@ export async function openEditor(options: SessionOptions): Promise<EditorSession
   };
   for (const d of Object.values(dirs)) fs.mkdirSync(d, { recursive: true });
   fs.cpSync(options.workspaceFixture, dirs.workspace, { recursive: true });
-  // An unpacked extension is picked up from a folder named <publisher>.<name>-<version>.
-  const manifest = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'));
-  fs.symlinkSync(REPO_ROOT, path.join(dirs.extensions, `${manifest.publisher}.${manifest.name}-${manifest.version}`));
+  const env = {
+    ...process.env,
+    XDG_CONFIG_HOME: path.join(dirs.xdg, 'config'),
+    XDG_DATA_HOME: path.join(dirs.xdg, 'data'),
+    XDG_CACHE_HOME: path.join(dirs.xdg, 'cache'),
+    EXTENSIONS_GALLERY: '{}',
+  };
+  const vsix = process.env.BACKPLAY_E2E_VSIX;
+  if (vsix) {
+    // The check that the package itself is complete: install it as a user would.
+    const install = spawnSync(
+      CODE_SERVER_BIN,
+      ['--extensions-dir', dirs.extensions, '--user-data-dir', dirs.userData, '--install-extension', path.resolve(vsix)],
+      { env, encoding: 'utf8' },
+    );
+    if (install.status !== 0) throw new Error(`installing ${vsix} failed:\n${install.stdout}\n${install.stderr}`);
+  } else {
+    // An unpacked extension is picked up from a folder named <publisher>.<name>-<version>.
+    const manifest = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'));
+    fs.symlinkSync(REPO_ROOT, path.join(dirs.extensions, `${manifest.publisher}.${manifest.name}-${manifest.version}`));
+  }
   const userSettingsPath = path.join(dirs.userData, 'User', 'settings.json');
   fs.mkdirSync(path.dirname(userSettingsPath), { recursive: true });
   fs.writeFileSync(
@@ -118,11 +136,7 @@ export async function openEditor(options: SessionOptions): Promise<EditorSession
       detached: true, // its own process group, stopped as a group
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
-        ...process.env,
-        XDG_CONFIG_HOME: path.join(dirs.xdg, 'config'),
-        XDG_DATA_HOME: path.join(dirs.xdg, 'data'),
-        XDG_CACHE_HOME: path.join(dirs.xdg, 'cache'),
-        EXTENSIONS_GALLERY: '{}',
+        ...env,
         BACKPLAY_METRICS_FILE: metricsFile,
         ...options.env,
       },
