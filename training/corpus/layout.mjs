@@ -15,13 +15,13 @@ export const MANIFEST_COLUMNS = ['package', 'version', 'license', 'split', 'path
 const NPM_FLAGS = ['--ignore-scripts', '--save', '--no-audit', '--no-fund', '--legacy-peer-deps', '--omit=optional', '--loglevel=error'];
 
 /** Installs specs (name or name@version) into the scratch folder; a failing batch is retried one by one. */
-export function npmInstall(specs, batchSize = 40) {
-  fs.mkdirSync(SCRATCH_DIR, { recursive: true });
-  const pkgJson = path.join(SCRATCH_DIR, 'package.json');
+export function npmInstall(specs, scratch = SCRATCH_DIR, batchSize = 40) {
+  fs.mkdirSync(scratch, { recursive: true });
+  const pkgJson = path.join(scratch, 'package.json');
   if (!fs.existsSync(pkgJson)) {
     fs.writeFileSync(pkgJson, JSON.stringify({ name: 'backplay-corpus-scratch', private: true, license: 'UNLICENSED' }));
   }
-  const run = (args) => spawnSync('npm', ['install', ...NPM_FLAGS, ...args], { cwd: SCRATCH_DIR, stdio: ['ignore', 'ignore', 'pipe'] });
+  const run = (args) => spawnSync('npm', ['install', ...NPM_FLAGS, ...args], { cwd: scratch, stdio: ['ignore', 'ignore', 'pipe'] });
   const failed = [];
   for (let i = 0; i < specs.length; i += batchSize) {
     const batch = specs.slice(i, i + batchSize);
@@ -76,15 +76,16 @@ export function writeManifest(entries) {
 }
 
 /** Where a manifest entry's file lives in the corpus folder. */
-export function corpusPath(entry) {
-  return path.join(OUT_DIR, entry.split, entry.package, entry.path);
+export function corpusPath(entry, root = OUT_DIR) {
+  return path.join(root, entry.split, entry.package, entry.path);
 }
 
 /** Writes the per-split file lists (one absolute path a line) that the tokenizer scripts read. */
-export function writeFileLists(entries) {
+export function writeFileLists(entries, root = OUT_DIR) {
+  fs.mkdirSync(root, { recursive: true });
   for (const split of ['train', 'val']) {
-    const list = entries.filter((e) => e.split === split).map(corpusPath);
-    fs.writeFileSync(path.join(OUT_DIR, `files-${split}.txt`), `${list.join('\n')}\n`);
+    const list = entries.filter((e) => e.split === split).map((e) => corpusPath(e, root));
+    fs.writeFileSync(path.join(root, `files-${split}.txt`), `${list.join('\n')}\n`);
   }
 }
 
