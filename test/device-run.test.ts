@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as ort from 'onnxruntime-node';
+import { Tokenizer } from '@huggingface/tokenizers';
 import { pythonForTraining } from './fixtures/tinyModel';
 
 const REPO = path.resolve(__dirname, '..', '..');
@@ -93,6 +94,58 @@ describe('GPU run: pack, dry run, unpack', function () {
     const r = await run(python, ['-c', code]);
     assert.strictEqual(r.code, 0, r.stderr);
     assert.deepStrictEqual(JSON.parse(r.stdout), TASKS.map((t) => [t.prefix, t.suffix]));
+  });
+
+  it("scores an oracle model's completions as exact at every k, and a model one token short as not", async () => {
+    // The oracle's logits put the true canvas (middle, then <|eom|> pads) on top, slightly less sure
+    // further right, so k = 1 commits left to right: len(middle) + 1 steps (the <|eom|> closes the span).
+    const json = JSON.parse(fs.readFileSync(path.join(REPO, 'training/tokenizer/tokenizer.json'), 'utf8'));
+    const tok = new Tokenizer(json, {});
+    const tasks = TASKS.map((t) => ({
+      prefix_ids: tok.encode(t.prefix, { add_special_tokens: false }).ids,
+      suffix_ids: tok.encode(t.suffix, { add_special_tokens: false }).ids,
+      middle_ids: tok.encode(t.middle, { add_special_tokens: false }).ids,
+      middle: t.middle,
+      kind: t.kind,
+    }));
+    const code = [
+      'import json, sys, torch',
+      "sys.path.insert(0, 'training')",
+      'import evaluate as E',
+      'tasks = json.loads(sys.stdin.read())',
+      "meta = {'mask_id': 1, 'eom_id': 2, 'eot_id': 0}",
+      'class Oracle:',
+      '    class cfg: max_seq_len = 512',
+      '    def __init__(self, drop): self.drop = drop',
+      '    def __call__(self, canvas, causal=False):',
+      '        t = next(t for t in tasks if len(t["prefix_ids"]) + E.slots_for(t) + len(t["suffix_ids"]) == canvas.shape[1])',
+      '        mid = t["middle_ids"][:len(t["middle_ids"]) - self.drop]',
+      '        n = E.slots_for(t)',
+      '        target = t["prefix_ids"] + mid + [2] * (n - len(mid)) + t["suffix_ids"]',
+      '        logits = torch.zeros(1, len(target), 4096)',
+      '        for i, v in enumerate(target): logits[0, i, v] = 10.0 - 0.01 * i',
+      '        return logits, None',
+      "d = E.ByteLevelDecoder('training/tokenizer/tokenizer.json', (0, 1, 2))",
+      "out = [E.evaluate(Oracle(drop), meta, tasks, d, (1, 2, 4, 8), 'cpu') for drop in (0, 1)]",
+      'print(json.dumps(out))',
+    ].join('\n');
+    const r = await new Promise<Run>((resolve) => {
+      const child = execFile(python, ['-c', code], { cwd: REPO, maxBuffer: 8 * MIB }, (err, stdout, stderr) =>
+        resolve({ code: err ? 1 : 0, stdout, stderr }),
+      );
+      child.stdin!.end(JSON.stringify(tasks));
+    });
+    assert.strictEqual(r.code, 0, r.stderr);
+    const [exact, short] = JSON.parse(r.stdout);
+    for (const k of ['1', '2', '4', '8']) {
+      assert.strictEqual(exact.by_k[k].exact_match, 1, `oracle at k=${k}`);
+      assert.strictEqual(exact.by_k[k].edit_similarity, 1, `oracle at k=${k}`);
+      assert.strictEqual(short.by_k[k].exact_match, 0, `one token short at k=${k}`);
+      assert.ok(short.by_k[k].edit_similarity < 1 && short.by_k[k].edit_similarity > 0.3, `one token short at k=${k}`);
+    }
+    const meanSteps = tasks.reduce((s, t) => s + t.middle_ids.length + 1, 0) / tasks.length;
+    assert.ok(Math.abs(exact.by_k['1'].steps_mean - meanSteps) < 1e-9, `k=1 steps ${exact.by_k['1'].steps_mean} vs ${meanSteps}`);
+    assert.ok(exact.by_k['8'].steps_mean < exact.by_k['1'].steps_mean);
   });
 
   it('dry-runs the GPU script on the CPU and prints the eval table last', () => {

@@ -163,6 +163,7 @@ def start_export(weights, dest, log_path):
     dynamo exporter, whose graph quantize.py was not written for: ask for the TorchScript one."""
     code = (
         "import inspect, functools, sys, torch\n"
+        "torch.set_num_threads(2)\n"  # leave the other cores to the eval's Python beside it
         "if 'dynamo' in inspect.signature(torch.onnx.export).parameters:\n"
         "    torch.onnx.export = functools.partial(torch.onnx.export, dynamo=False)\n"
         f"sys.path.insert(0, {TRAINING!r})\n"
@@ -170,6 +171,16 @@ def start_export(weights, dest, log_path):
         f"export.export({weights!r}, {dest!r}, None, int8=True)\n"
     )
     return subprocess.Popen([sys.executable, "-c", code], stdout=open(log_path, "w"), stderr=subprocess.STDOUT)
+
+
+def run_eval(weights, pack, tasks, budget_s):
+    import evaluate as E
+    import torch
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    model, ckpt = E.load_model(weights, device)
+    meta = ckpt["meta"]
+    decoder = E.ByteLevelDecoder(os.path.join(pack, "tokenizer.json"), (meta["mask_id"], meta["eom_id"], meta["eot_id"]))
+    return E.evaluate(model, meta, E.read_tasks(tasks), decoder, (1, 2, 4, 8), device, time_budget_s=budget_s)
 
 
 def main():
@@ -237,14 +248,10 @@ def main():
     tasks = os.path.join(args.pack, "tasks.ids.jsonl")
     eval_result = None
     if os.path.exists(tasks):
-        import evaluate as E
-        import torch
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-        model, ckpt = E.load_model(final, device)
-        meta = ckpt["meta"]
-        decoder = E.ByteLevelDecoder(os.path.join(args.pack, "tokenizer.json"), (meta["mask_id"], meta["eom_id"], meta["eot_id"]))
-        budget = EVAL_BUDGET_S if not args.dry_run else 15
-        eval_result = E.evaluate(model, meta, E.read_tasks(tasks), decoder, (1, 2, 4, 8), device, time_budget_s=budget)
+        try:  # the weights are already in $OUT: a failing eval must not lose the summary
+            eval_result = run_eval(final, args.pack, tasks, EVAL_BUDGET_S if not args.dry_run else 15)
+        except Exception as e:
+            log(f"eval failed: {e!r}")
     else:
         log(f"no {tasks}: no held-out eval")
 
