@@ -94,6 +94,21 @@ function acceptance(rows: Row[]): string[] {
   return lines;
 }
 
+/** Exact match per task kind for the baseline at k=1 and every backplay row. */
+function byKind(rows: Row[]): string[] {
+  const shown = rows.filter((r) => (r.sampler === 'confidence' && r.k === 1) || r.sampler === 'backplay');
+  const kinds = [...new Set(shown.flatMap((r) => Object.keys(r.by_kind)))].sort();
+  if (kinds.length < 2) return [];
+  return [
+    '### Exact match by task kind',
+    '',
+    `| sampler | k | ${kinds.join(' | ')} |`,
+    `|---|---|${kinds.map(() => '---').join('|')}|`,
+    ...shown.map((r) => `| ${r.sampler} | ${r.k} | ${kinds.map((kind) => (r.by_kind[kind] ? `${pct(r.by_kind[kind].exact_match)} (${r.by_kind[kind].tasks})` : 'n/a')).join(' | ')} |`),
+    '',
+  ];
+}
+
 function markdown(sweep: SweepFile, svgRelative: string): string {
   const order = (r: Row) => SAMPLER_NAMES.indexOf(r.sampler as SamplerName) * 100 + r.k;
   const rows = [...sweep.rows].sort((a, b) => order(a) - order(b));
@@ -117,6 +132,7 @@ function markdown(sweep: SweepFile, svgRelative: string): string {
     '',
     `![exact match against median ms, one line per sampler](${svgRelative})`,
     '',
+    ...byKind(rows),
     '### Acceptance checks (computed from the rows above)',
     '',
     ...acceptance(rows),
