@@ -4,9 +4,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { collectSourceFiles } from './engine/collectFiles';
-import { DEFAULT_CONTEXT_TOKENS, DEFAULT_CORRECTION, defaultRequest } from './engine/defaults';
+import { DEFAULT_CORRECTION, DEFAULT_MAX_NEW_TOKENS, defaultRequest } from './engine/defaults';
 import { SAMPLER_NAMES } from './engine/decode/policies';
-import { evaluate, readTasks } from './engine/evaluate';
+import { canvasFor, evaluate, readTasks, type EvalTask } from './engine/evaluate';
 import { LocalEngine } from './engine/localEngine';
 import { renderDraft } from './engine/renderDraft';
 import type { CompletionRequest, DeviceName, HeadTrainProgress, SamplerName } from './engine/types';
@@ -79,12 +79,13 @@ async function loadEngine(values: Values): Promise<LocalEngine> {
   );
 }
 
-function baseRequest(values: Values, prefix: string, suffix: string, correction: boolean): CompletionRequest {
+function baseRequest(values: Values, prefix: string, suffix: string, correction: boolean, task?: EvalTask): CompletionRequest {
+  const contextTokens = values['context-tokens'] as string | undefined;
   return defaultRequest(prefix, suffix, {
     sampler: sampler(values.sampler as string | undefined),
     tokensPerStep: int(values['tokens-per-step'] as string | undefined, 'tokens-per-step', 2, 1),
-    maxNewTokens: int(values['max-new-tokens'] as string | undefined, 'max-new-tokens', 24, 0),
-    contextTokens: int(values['context-tokens'] as string | undefined, 'context-tokens', DEFAULT_CONTEXT_TOKENS, 1),
+    maxNewTokens: int(values['max-new-tokens'] as string | undefined, 'max-new-tokens', task ? canvasFor(task) : DEFAULT_MAX_NEW_TOKENS, 0),
+    contextTokens: contextTokens === undefined ? undefined : int(contextTokens, 'context-tokens', 0, 1),
     seed: int(values.seed as string | undefined, 'seed', 0),
     threshold: num(values.threshold as string | undefined, 'threshold', 0.9),
     correction: {
@@ -164,7 +165,7 @@ async function evalCommand(argv: string[]): Promise<void> {
     const summary = await evaluate(
       engine,
       tasks,
-      (task) => baseRequest(values, task.prefix, task.suffix, correction === 'on'),
+      (task) => baseRequest(values, task.prefix, task.suffix, correction === 'on', task),
       (done, total) => {
         if (done % 50 === 0 || done === total) process.stderr.write(`eval: ${done}/${total}\n`);
       },

@@ -1,6 +1,7 @@
 // The eval behind `backplay eval` and the benchmark sweep: complete every task, score it, summarise.
 import * as fs from 'node:fs';
 import type { Completion, CompletionRequest, Engine } from './types';
+import { BLOCK_MAX_NEW_TOKENS, DEFAULT_MAX_NEW_TOKENS } from './defaults';
 import { editSimilarity, exactMatch, mean, percentile } from './metrics';
 
 export interface EvalTask {
@@ -31,6 +32,13 @@ export interface EvalSummary extends EvalScores {
   correction: boolean;
   provider: string;
   by_kind: Record<string, EvalScores>;
+  /** The tasks with a one-line canvas (all but `block`): the latency target is stated for these. */
+  one_line: EvalScores;
+}
+
+/** Canvas size for a task: multi-line (`block`) tasks get a larger one, as an editor asks for a block. */
+export function canvasFor(task: EvalTask): number {
+  return task.kind === 'block' ? BLOCK_MAX_NEW_TOKENS : DEFAULT_MAX_NEW_TOKENS;
 }
 
 export function readTasks(file: string, limit?: number): EvalTask[] {
@@ -102,5 +110,6 @@ export async function evaluate(
     correction: (first?.correction.maxRemask ?? 0) > 0,
     provider: outcomes[0]?.completion.provider ?? '',
     by_kind,
+    one_line: score(outcomes.filter((o) => canvasFor(o.task) === DEFAULT_MAX_NEW_TOKENS)),
   };
 }

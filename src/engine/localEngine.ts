@@ -16,7 +16,7 @@ import type {
   HeadTrainProgress,
   HeadTrainReport,
 } from './types';
-import { DEFAULT_BLOCK_LENGTH, DEFAULT_CONTEXT_TOKENS, DEFAULT_THRESHOLD } from './defaults';
+import { DEFAULT_BLOCK_LENGTH, DEFAULT_SURROUNDING_TOKENS, DEFAULT_THRESHOLD } from './defaults';
 import { AbortError, denoise } from './decode/loop';
 import { createPolicy } from './decode/policies';
 import { fitWindow } from './decode/window';
@@ -139,8 +139,9 @@ export class LocalEngine implements Engine {
     checkRequest(request);
     if (options.signal?.aborted) throw new AbortError();
 
-    const context = Math.max(1, Math.min(config.maxSeqLen, Math.floor(request.contextTokens ?? DEFAULT_CONTEXT_TOKENS)));
-    const slots = Math.min(Math.floor(request.maxNewTokens), context);
+    const wanted = Math.floor(request.maxNewTokens);
+    const context = Math.max(1, Math.min(config.maxSeqLen, Math.floor(request.contextTokens ?? wanted + DEFAULT_SURROUNDING_TOKENS)));
+    const slots = Math.min(wanted, context);
     const room = context - slots;
     const tokenizeStart = performance.now();
     const window = fitWindow(encodeTail(tokenizer, request.prefix, room), encodeHead(tokenizer, request.suffix, room), slots, context);

@@ -32,7 +32,8 @@ export interface CompletionRequest {
   blockLength?: number;
   /**
    * Most tokens the model sees per pass (prefix + canvas + suffix), capped by the model's
-   * max_seq_len. A forward pass costs more than linearly in it, so this is the main latency knob.
+   * max_seq_len; default: the canvas plus 104. A pass costs more than linearly in it, so this is
+   * the main latency knob.
    */
   contextTokens?: number;
   seed: number;
