@@ -19,7 +19,7 @@ import type {
 import { DEFAULT_BLOCK_LENGTH, DEFAULT_SURROUNDING_TOKENS, DEFAULT_THRESHOLD } from './defaults';
 import { AbortError, denoise } from './decode/loop';
 import { createPolicy } from './decode/policies';
-import { fitWindow } from './decode/window';
+import { fitWindow, SUFFIX_SHARE } from './decode/window';
 import { createOrtScorer } from './decode/ortScorer';
 import type { Scorer } from './decode/scores';
 import { loadHead } from './head/ortHead';
@@ -144,7 +144,10 @@ export class LocalEngine implements Engine {
     const slots = Math.min(wanted, context);
     const room = context - slots;
     const tokenizeStart = performance.now();
-    const window = fitWindow(encodeTail(tokenizer, request.prefix, room), encodeHead(tokenizer, request.suffix, room), slots, context);
+    const prefixIds = encodeTail(tokenizer, request.prefix, room);
+    // Only as much suffix as fitWindow can keep: tokenizing is a few percent of a completion.
+    const suffixIds = encodeHead(tokenizer, request.suffix, Math.max(room - prefixIds.length, Math.floor(room * SUFFIX_SHARE)));
+    const window = fitWindow(prefixIds, suffixIds, slots, context);
     let tokenizeMs = performance.now() - tokenizeStart;
 
     const special = { mask: config.maskTokenId, eom: config.eomTokenId, eot: config.eotTokenId };

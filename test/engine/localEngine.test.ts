@@ -4,7 +4,9 @@ import * as path from 'node:path';
 import { defaultRequest } from '../../src/engine/defaults';
 import { LocalEngine } from '../../src/engine/localEngine';
 import { SAMPLER_NAMES } from '../../src/engine/decode/policies';
-import type { DraftSnapshot } from '../../src/engine/types';
+import type { DraftSnapshot, FrozenModel } from '../../src/engine/types';
+import { readModelConfig } from '../../src/engine/modelConfig';
+import { BpeTokenizer } from '../../src/engine/tokenizer';
 import { tinyHeadOnnx, tinyModelOnnx, writeTinyModelDir } from './fixtures/tinyOnnxModel';
 
 describe('local engine on a tiny real ONNX model', function () {
@@ -157,6 +159,41 @@ describe('local engine head retraining', function () {
       assert.equal((await engine.info()).head.source, 'custom');
     } finally {
       await engine.dispose();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('local engine windowing', () => {
+  it('feeds the model the end of the prefix, masks and the start of the suffix, within the context', async () => {
+    const dir = writeTinyModelDir();
+    try {
+      const inputs: Int32Array[] = [];
+      const tokenizer = BpeTokenizer.load(dir);
+      const model: FrozenModel = {
+        async forward(ids, batch, seq) {
+          inputs.push(Int32Array.from(ids));
+          const vocab = 259;
+          const logits = new Float32Array(seq * vocab);
+          for (let p = 0; p < seq; p++) logits[p * vocab + 2] = 10; // <|eom|> everywhere: done in one step
+          return { logits, hidden: new Float32Array(seq * 4), batch, seq, vocab, hiddenSize: 4 };
+        },
+      };
+      const config = { ...readModelConfig(dir), maxSeqLen: 64 };
+      const engine = new LocalEngine({ modelDir: dir, config, tokenizer, model, provider: 'fake' });
+      const prefix = 'p'.repeat(100) + 'END';
+      const suffix = 'BEGIN' + 's'.repeat(100);
+      const c = await engine.complete(defaultRequest(prefix, suffix, { maxNewTokens: 8, sampler: 'confidence' }));
+      assert.equal(c.text, '');
+      assert.equal(c.steps, 1);
+      const ids = Array.from(inputs[0]);
+      assert.equal(ids.length, 64);
+      const room = 64 - 8;
+      const suffixKeep = Math.floor(room / 4);
+      assert.equal(tokenizer.decode(ids.slice(0, room - suffixKeep)), ('p'.repeat(100) + 'END').slice(-(room - suffixKeep)));
+      assert.deepEqual(ids.slice(room - suffixKeep, room - suffixKeep + 8), Array(8).fill(1));
+      assert.equal(tokenizer.decode(ids.slice(room - suffixKeep + 8)), suffix.slice(0, suffixKeep));
+    } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });

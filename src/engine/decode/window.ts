@@ -8,7 +8,7 @@ export interface Window {
 }
 
 /** The suffix never takes more than this share of the context left after the canvas, unless the prefix leaves room. */
-const SUFFIX_SHARE = 0.25;
+export const SUFFIX_SHARE = 0.25;
 
 export function fitWindow(prefixIds: number[], suffixIds: number[], slots: number, maxSeqLen: number): Window {
   const canvas = Math.max(0, Math.min(slots, maxSeqLen));
