@@ -30,6 +30,18 @@ describe('worker engine client', function () {
     assert.equal((await engine.info()).provider, 'cpu');
   });
 
+  it('the esbuild bundle dist/worker.js runs the same engine', async function () {
+    const bundled = path.join(__dirname, '../../../dist/worker.js');
+    if (!fs.existsSync(bundled)) this.skip();
+    const viaBundle = createWorkerEngine({ modelDir: dir, device: 'cpu' }, { workerFile: bundled });
+    try {
+      const request = defaultRequest('let a = ', ';', { maxNewTokens: 8 });
+      assert.equal((await viaBundle.complete(request)).text, (await engine.complete(request)).text);
+    } finally {
+      await viaBundle.dispose();
+    }
+  });
+
   it('cancels through an AbortSignal within a step', async () => {
     const controller = new AbortController();
     let drafts = 0;
