@@ -101,6 +101,9 @@ export async function denoise(input: DecodeInput): Promise<DecodeResult> {
     const live = liveEnd();
     const firstMasked = firstMaskedBefore(live);
     if (firstMasked < 0) break;
+    // Let a pending cancel message be handled before the next pass (a macrotask boundary), whatever
+    // onnxruntime's promise timing is; costs microseconds.
+    if (input.signal) await new Promise((resolve) => setImmediate(resolve));
     if (input.signal?.aborted) throw new AbortError();
     if (result.steps > (REMASK_STEPS_PER_SLOT + 1) * n) break; // unreachable with our policies; a guard against a hang
 
