@@ -8,9 +8,9 @@ TASKS: pre-tokenized tasks, one JSON per line {"prefix_ids", "suffix_ids", "midd
 (training/device/pack.mjs writes them with the engine's tokenizer; Python needs no tokenizer package).
 
 What it runs mirrors the engine's `confidence` sampler (src/engine/decode/loop.ts, no correction
-head): the canvas is `prefix [MASK]*n suffix` fitted into max_seq_len as window.ts does (n = 24 for
-line kinds, 64 for blocks), semi-autoregressive blocks of 32 slots, k most confident masked slots
-of the current block committed per step (the mask token is never predicted), a committed <|eom|>
+head): the canvas is `prefix [MASK]*n suffix` fitted into the engine's default context of 128 tokens
+(--context-tokens) as window.ts does (n = 24 for line kinds, 64 for blocks), semi-autoregressive
+blocks of 32 slots, k most confident masked slots of the current block committed per step (the mask token is never predicted), a committed <|eom|>
 closes the span, the completion is cut at the first <|eom|>/<|endoftext|>. Scores follow DESIGN.md's
 eval contract: exact match after trimming each line's trailing whitespace, edit similarity
 1 - Levenshtein / max(len). The engine's CLI eval stays the reference for shipped numbers; this
@@ -19,6 +19,7 @@ Tasks run in a fixed order, every k on each task before the next, until --time-b
 so all rows of the table cover the same tasks. The table is printed last.
 """
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -30,6 +31,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from model import BackPlayLM, ModelConfig  # noqa: E402
 
 BLOCK_LENGTH = 32  # src/engine/defaults.ts DEFAULT_BLOCK_LENGTH
+CONTEXT_TOKENS = 128  # src/engine/defaults.ts DEFAULT_CONTEXT_TOKENS: prefix + canvas + suffix per forward
 SUFFIX_SHARE = 0.25  # src/engine/decode/window.ts
 LINE_SLOTS, BLOCK_SLOTS = 24, 64
 
@@ -96,10 +98,10 @@ def slots_for(task):
     return BLOCK_SLOTS if multi_line else LINE_SLOTS
 
 
-def fit_window(prefix_ids, suffix_ids, slots, max_seq_len):
+def fit_window(prefix_ids, suffix_ids, slots, context):
     """src/engine/decode/window.ts: keep the end of the prefix and the start of the suffix."""
-    canvas = max(0, min(slots, max_seq_len))
-    room = max_seq_len - canvas
+    canvas = max(0, min(slots, context))
+    room = context - canvas
     suffix_keep = min(len(suffix_ids), max(room - len(prefix_ids), int(room * SUFFIX_SHARE)))
     prefix_keep = min(len(prefix_ids), room - suffix_keep)
     return (prefix_ids[len(prefix_ids) - prefix_keep:] if prefix_keep > 0 else []), suffix_ids[:suffix_keep], canvas
@@ -155,22 +157,27 @@ def read_tasks(path, limit=None):
     return tasks[:limit] if limit else tasks
 
 
-def evaluate(model, meta, tasks, decoder, ks, device, time_budget_s=None):
+def evaluate(model, meta, tasks, decoder, ks, device, time_budget_s=None, context_tokens=CONTEXT_TOKENS):
     special = {"mask": meta["mask_id"], "eom": meta["eom_id"], "eot": meta["eot_id"]}
-    autocast = torch.autocast(device_type="cuda" if str(device).startswith("cuda") else "cpu", dtype=torch.bfloat16)
+    # fp32, as the engine runs model.onnx: bf16 would buy little for a model this small and can flip
+    # near-tied argmaxes, which the table is meant to reflect faithfully
+    autocast = contextlib.nullcontext()
+    context = max(1, min(model.cfg.max_seq_len, context_tokens))  # as src/engine/localEngine.ts
     rows = {k: [] for k in ks}
     t0 = time.time()
     for task in tasks:
         if time_budget_s is not None and time.time() - t0 > time_budget_s:
             break
-        prefix, suffix, n = fit_window(task["prefix_ids"], task["suffix_ids"], slots_for(task), model.cfg.max_seq_len)
+        prefix, suffix, n = fit_window(task["prefix_ids"], task["suffix_ids"], slots_for(task), context)
         for k in ks:
             ids, steps = complete(model, prefix, suffix, n, k, special, device, autocast)
             text = decoder.decode(ids)
             rows[k].append({"kind": task.get("kind", ""), "em": exact_match(task["middle"], text),
                             "es": edit_similarity(task["middle"], text), "steps": steps})
     seconds = time.time() - t0
-    return summarize(rows, len(tasks), seconds)
+    result = summarize(rows, len(tasks), seconds)
+    result["context_tokens"] = context
+    return result
 
 
 def summarize(rows, available, seconds):
@@ -190,8 +197,8 @@ def summarize(rows, available, seconds):
 
 
 def table(result):
-    lines = [f"held-out eval (confidence sampler, python): {next(iter(result['by_k'].values()))['tasks']} of "
-             f"{result['tasks_available']} tasks in {result['seconds']} s",
+    lines = [f"held-out eval (confidence sampler, python, context {result.get('context_tokens')}): "
+             f"{next(iter(result['by_k'].values()))['tasks']} of {result['tasks_available']} tasks in {result['seconds']} s",
              "| k | tasks | exact match | edit similarity | steps |", "|---|---|---|---|---|"]
     for k, e in result["by_k"].items():
         lines.append(f"| {k} | {e['tasks']} | {e['exact_match']:.3f} | {e['edit_similarity']:.3f} | {e['steps_mean']:.1f} |")
@@ -206,6 +213,7 @@ def main():
     parser.add_argument("--k", type=int, nargs="+", default=[1, 2, 4, 8])
     parser.add_argument("--limit", type=int)
     parser.add_argument("--time-budget-s", type=float)
+    parser.add_argument("--context-tokens", type=int, default=CONTEXT_TOKENS, help="tokens per forward pass, as the engine's --context-tokens")
     parser.add_argument("--json", help="also write the result here")
     parser.add_argument("--device", default="auto")
     args = parser.parse_args()
@@ -215,7 +223,8 @@ def main():
     model, ckpt = load_model(args.weights, device)
     meta = ckpt["meta"]
     decoder = ByteLevelDecoder(args.tokenizer, skip_ids=(meta["mask_id"], meta["eom_id"], meta["eot_id"]))
-    result = evaluate(model, meta, read_tasks(args.tasks, args.limit), decoder, args.k, device, args.time_budget_s)
+    result = evaluate(model, meta, read_tasks(args.tasks, args.limit), decoder, args.k, device, args.time_budget_s,
+                      args.context_tokens)
     result["weights"] = os.path.abspath(args.weights)
     if args.json:
         with open(args.json, "w") as f:
