@@ -1,7 +1,7 @@
 // Tunes the look-back settings (tau, K re-masks per look-back, stride d, FIFO size B; the paper
 // reports none but K = d = 2) for the backplay sampler on a DEV slice of the tasks, not the slice
 // the sweep reports on: tasks [offset, offset + limit) of the file.
-//   npm run build && npx tsc -p . && node out/bench/tune.js [--tasks bench/tasks/heldout.jsonl] [--offset 500] [--limit 100]
+//   npm run build && npx tsc -p . && node out/bench/tune.js [--tasks bench/tasks/heldout.jsonl] [--offset 500] [--limit 130]
 //       [--k 2,4] [--tau 0.3,0.5,0.7] [--max-remask 1,2,4] [--stride 1,2] [--fifo 8] [--model DIR] [--head FILE] [--json FILE]
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     options: {
       tasks: { type: 'string', default: path.join(ROOT, 'bench/tasks/heldout.jsonl') },
       offset: { type: 'string', default: '500' },
-      limit: { type: 'string', default: '100' },
+      limit: { type: 'string', default: '130' },
       k: { type: 'string', default: '2,4' },
       tau: { type: 'string', default: '0.3,0.5,0.7' },
       'max-remask': { type: 'string', default: '1,2,4' },
