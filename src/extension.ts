@@ -1,5 +1,6 @@
 // Activation and wiring only: everything registered goes into context.subscriptions.
 import { appendFileSync } from 'fs';
+import { monitorEventLoopDelay } from 'perf_hooks';
 import * as vscode from 'vscode';
 import { CompletionController, CompletionMetrics } from './providers/completionController';
 import { draftRuns } from './providers/draftView';
@@ -45,6 +46,11 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push({ dispose: () => void engines.dispose() });
 
   const metricsFile = process.env.BACKPLAY_METRICS_FILE; // the editor tests read timings from here
+  // With the metrics file: the longest stall of the extension host's thread since the last
+  // completion (ours and every other extension's code on it), to check the host is never blocked.
+  const loopDelay = metricsFile ? monitorEventLoopDelay({ resolution: 10 }) : undefined;
+  loopDelay?.enable();
+  context.subscriptions.push({ dispose: () => loopDelay?.disable() });
   const controller = new CompletionController({
     getEngine: () => engines.get(),
     getSettings,
@@ -56,7 +62,11 @@ export function activate(context: vscode.ExtensionContext): void {
       onDraftEnd: (id) => liveDraft.clear(id),
       onResult: (metrics: CompletionMetrics) => {
         status.update({ kind: 'ready', lastLatencyMs: metrics.finalMs, lastSteps: metrics.steps, provider: metrics.provider });
-        if (metricsFile) appendFileSync(metricsFile, JSON.stringify(metrics) + '\n');
+        if (metricsFile) {
+          const hostMaxStallMs = loopDelay ? Math.round(loopDelay.max / 1e6) : undefined;
+          loopDelay?.reset();
+          appendFileSync(metricsFile, JSON.stringify({ ...metrics, hostMaxStallMs }) + '\n');
+        }
       },
       onError: (error) => {
         log.error(`completion failed: ${String(error)}`);

@@ -3,7 +3,7 @@
 // The one place that knows which Engine implementation runs.
 import * as path from 'path';
 import { createWorkerEngine } from '../engine/client';
-import type { Engine, EngineInfo, EngineOptions } from '../engine/types';
+import type { CompletionRequest, Engine, EngineInfo, EngineOptions } from '../engine/types';
 import { ScriptedEngine } from './scriptedEngine';
 import type { BackPlaySettings } from './settings';
 
@@ -12,7 +12,10 @@ export type EngineFactory = (options: EngineOptions) => Engine;
 /** The engine implementation: the real one in a worker thread, or the scripted one for UI tests. */
 export function defaultEngineFactory(log?: (message: string) => void, env: NodeJS.ProcessEnv = process.env): EngineFactory {
   if (env.BACKPLAY_ENGINE === 'scripted') {
-    return () => new ScriptedEngine({ stepDelayMs: Number(env.BACKPLAY_SCRIPTED_STEP_MS ?? 40), trainStepMs: 100 });
+    // Suggests only at the start of a block, so that suggestions do not pop up in the middle of
+    // what the editor tests type.
+    const text = (request: CompletionRequest) => (request.prefix.trimEnd().endsWith('{') ? 'return a + b;' : '');
+    return () => new ScriptedEngine({ text, stepDelayMs: Number(env.BACKPLAY_SCRIPTED_STEP_MS ?? 40), trainStepMs: 100 });
   }
   // The bundle's worker is dist/worker.js, next to dist/extension.js (the client's default).
   return (options) => createWorkerEngine(options, { log });

@@ -62,9 +62,11 @@ export class ScriptedEngine implements Engine {
       options.onDraft?.(snapshot);
     };
     const pending = () => order.filter((i) => slots[i].state === 'masked' || slots[i].state === 'flagged');
+    let holdFlag = false;
     while (pending().length > 0) {
       if (options.signal?.aborted) throw abortError();
-      await delay(this.options.stepDelayMs ?? 0, options.signal);
+      // A flagged token stays up three steps' time: a screen that skips a frame still shows it.
+      await delay((this.options.stepDelayMs ?? 0) * (holdFlag ? 3 : 1), options.signal);
       for (const s of slots) if (s.state === 'committed' || s.state === 'rewritten') s.state = 'stable';
       for (const s of slots) if (s.state === 'flagged') s.state = 'masked';
       for (const i of pending().slice(0, request.tokensPerStep)) {
@@ -77,6 +79,7 @@ export class ScriptedEngine implements Engine {
         wasRemasked.add(i);
         remasks++;
       }
+      holdFlag = step === flagAt;
       emit();
       step++;
     }
