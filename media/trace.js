@@ -50,7 +50,7 @@
       snapshot.slots.forEach((slot) => tr.appendChild(cell('td', slot)));
     });
     slider.max = String(trace.snapshots.length - 1);
-    select(Number(slider.value) > trace.snapshots.length - 1 ? trace.snapshots.length - 1 : Number(slider.value));
+    select(trace.snapshots.length - 1); // a new trace opens on its final step
   }
 
   function select(row) {
@@ -87,7 +87,6 @@
     if (event.data && event.data.type === 'trace' && event.data.trace) {
       stop();
       trace = event.data.trace;
-      slider.value = String(trace.snapshots.length - 1);
       render();
     }
   });
