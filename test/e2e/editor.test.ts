@@ -135,6 +135,8 @@ describe('editor end to end (code-server)', function () {
       const typedAt = await typeNewFunction(page, 'add');
       await page.waitForFunction(`window.__bp.events.some((e) => e.t >= ${typedAt} && e.draft.includes(${JSON.stringify(MASK)}))`);
       await screenshot(page, 'scripted-1-draft');
+      await page.waitForFunction(`window.__bp.events.some((e) => e.t >= ${typedAt} && e.draft.startsWith('oops'))`);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'scripted-1b-flagged.png'), clip: { x: 340, y: 180, width: 560, height: 90 } });
       await waitForGhost(page, expected);
       await screenshot(page, 'scripted-2-ghost');
       // Only what follows the last keystroke: the completion for the line inside the new function.
