@@ -3,6 +3,7 @@
 // the older one inside the engine), draft streaming, post-processing and timing.
 // inlineProvider.ts adapts VS Code's provider call to `provide`.
 import type { Completion, CompletionRequest, DraftSnapshot, Engine } from '../engine/types';
+import { AdaptiveDebounce } from './adaptiveDebounce';
 import { CompletionCache } from './completionCache';
 import { cutWindow, DEFAULT_WINDOW, WindowLimits } from './contextWindow';
 import { buildCursorContext, CursorContext, IndentStyle, isMidLine, postProcess } from './postprocess';
@@ -75,6 +76,7 @@ const TRACE_CONTEXT_CHARS = 200;
 
 export class CompletionController {
   readonly cache = new CompletionCache();
+  private readonly debounce = new AdaptiveDebounce();
   private inFlight: AbortController | undefined;
   private nextId = 1;
 
@@ -88,7 +90,7 @@ export class CompletionController {
     const cached = this.cache.get(prefix, suffix);
     if (cached !== undefined) return cached || undefined;
 
-    const debounceMs = req.trigger === 'automatic' ? settings.debounceMs : 0;
+    const debounceMs = req.trigger === 'automatic' ? this.debounce.next(Date.now(), settings.debounceMs) : 0;
     if (!(await waitUnlessCancelled(debounceMs, token))) return undefined;
     const engine = await this.deps.getEngine();
     if (!engine || token.isCancellationRequested) return undefined;

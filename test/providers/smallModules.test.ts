@@ -1,5 +1,6 @@
 import * as assert from 'assert';
 import type { DraftSnapshot, Engine, EngineOptions } from '../../src/engine/types';
+import { AdaptiveDebounce } from '../../src/providers/adaptiveDebounce';
 import { draftRuns, MASK_GLYPH, NEWLINE_GLYPH, runsKey } from '../../src/providers/draftView';
 import { EngineHost, resolveModelDir } from '../../src/providers/engineHost';
 import { ScriptedEngine } from '../../src/providers/scriptedEngine';
@@ -165,5 +166,21 @@ describe('engine host', () => {
     });
     assert.strictEqual(await host.get(), undefined);
     assert.match(String(errors[0]), /no model.onnx/);
+  });
+});
+
+describe('adaptive debounce', () => {
+  it('waits the setting when the user pauses, longer while typing faster than it, at most three times it', () => {
+    const d = new AdaptiveDebounce();
+    assert.strictEqual(d.next(0, 75), 75, 'first key: the setting');
+    assert.strictEqual(d.next(5_000, 75), 75, 'after a pause: the setting');
+    let t = 5_000;
+    let wait = 0;
+    for (let i = 0; i < 10; i++) wait = d.next((t += 150), 75);
+    assert.strictEqual(wait, 180, 'keys every 150 ms: 1.2 x 150');
+    for (let i = 0; i < 10; i++) wait = d.next((t += 900), 75);
+    assert.ok(wait <= 225 && wait > 180, `slow typing is capped at 3 x 75: ${wait}`);
+    for (let i = 0; i < 20; i++) wait = d.next((t += 20), 75);
+    assert.strictEqual(wait, 75, 'very fast typing never goes below the setting');
   });
 });
