@@ -211,6 +211,24 @@ describe('GPU run: pack, dry run, unpack', function () {
     await session.release();
   });
 
+  it('trains two variants beside the main run and still returns at most 8 files', async () => {
+    const out = path.join(tmp, 'out-variants');
+    const r = await run('bash', ['training/device/run.sh', '--dry-run', '--variant', 'fast:lr_diff=0.02', '--variant', 'noar:ar_fraction=0'],
+      { PYTHON: python, PACK: pack, OUT: out });
+    assert.strictEqual(r.code, 0, r.stdout.slice(-3000) + r.stderr.slice(-3000));
+    const files = fs.readdirSync(out).sort();
+    assert.ok(files.length <= 8, files.join(', '));
+    for (const f of ['fast.weights.fp16.pt.00', 'fast.log.csv', 'noar.weights.fp16.pt.00', 'noar.log.csv', 'weights.fp16.pt.00', 'log.csv', 'summary.json']) {
+      assert.ok(files.includes(f), f);
+    }
+    const summary = JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8'));
+    assert.strictEqual(summary.variants.fast.config.lr_diff, 0.02);
+    assert.strictEqual(summary.variants.noar.config.ar_fraction, 0);
+    assert.ok(summary.variants.noar.steps > 0 && summary.variants.noar.eval.by_k['8'].tasks > 0);
+    assert.match(r.stdout, /variant noar: trained \d+ steps/);
+    assert.match(r.stdout.trim().split('\n').slice(-8)[0], /^main run: trained/);
+  });
+
   it('refuses to run for real without a GPU', async () => {
     const r = await run('bash', ['training/device/run.sh'], { PYTHON: python, PACK: pack, OUT: path.join(tmp, 'out-real') });
     assert.notStrictEqual(r.code, 0);

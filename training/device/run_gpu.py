@@ -16,8 +16,14 @@
 6. writes summary.json and prints the eval table last.
 $OUT holds at most 8 files: weights.fp16.pt.NN pieces, log.csv, summary.json, model.int8.onnx
 (run.sh adds run.log).
+--variant NAME:key=value ... (at most 2) trains a variant of the config beside the main run, on
+the same GPU, data and deadline (a 4.2M-parameter model leaves an H200 mostly idle, so one lease
+can compare, say, from scratch against init_from); each returns NAME.weights.fp16.pt.NN and
+NAME.log.csv, its numbers go into summary.json's "variants", and model.int8.onnx is dropped when
+the 8 files would not hold it.
 """
 import argparse
+import csv
 import json
 import lzma
 import os
@@ -112,9 +118,10 @@ def write_pieces(path, out_dir, prefix="weights.fp16.pt"):
 class Snapshotter(threading.Thread):
     """Copies the latest checkpoint's weights into $OUT whenever train.py writes a new one."""
 
-    def __init__(self, ckpt_path, work, out_dir, run_dir):
+    def __init__(self, run, work, out_dir):
         super().__init__(daemon=True)
-        self.ckpt_path, self.work, self.out_dir, self.run_dir = ckpt_path, work, out_dir, run_dir
+        self.run_, self.work, self.out_dir = run, work, out_dir
+        self.ckpt_path, self.run_dir = run.ckpt_path, run.run_dir
         self.stop = threading.Event()
         self.seen = None
         self.snapshots = 0
@@ -125,15 +132,15 @@ class Snapshotter(threading.Thread):
         mtime = os.path.getmtime(self.ckpt_path)
         if mtime == self.seen:
             return
-        blob = os.path.join(self.work, "snapshot.fp16.pt")
+        blob = os.path.join(self.work, f"snapshot{self.run_.label}.fp16.pt")
         state = weights_blob(self.ckpt_path, blob)
-        write_pieces(blob, self.out_dir)
+        write_pieces(blob, self.out_dir, self.run_.pieces_prefix)
         log_csv = os.path.join(self.run_dir, "log.csv")
         if os.path.exists(log_csv):
-            shutil.copyfile(log_csv, os.path.join(self.out_dir, "log.csv"))
+            shutil.copyfile(log_csv, os.path.join(self.out_dir, self.run_.log_name))
         self.seen = mtime
         self.snapshots += 1
-        log(f"weights snapshot {self.snapshots}: step {state['step']}, {state['tokens']:,} tokens")
+        log(f"weights snapshot {self.snapshots}{self.run_.label}: step {state['step']}, {state['tokens']:,} tokens")
 
     def run(self):
         while not self.stop.wait(5):
@@ -143,19 +150,51 @@ class Snapshotter(threading.Thread):
                 log(f"snapshot skipped: {e!r}")
 
 
-def train(cfg_path, overrides, timeout_s):
-    """train.py in a child process; killed at timeout_s (a hang must not eat the eval's time: the
-    last checkpoint is then the result)."""
-    cmd = [sys.executable, os.path.join(TRAINING, "train.py"), "--config", cfg_path, "--set", *overrides]
-    log("train: " + " ".join(cmd))
-    child = subprocess.Popen(cmd)
-    try:
-        return child.wait(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        child.kill()
-        child.wait()
-        log(f"train.py killed after {timeout_s:.0f} s")
-        return "killed"
+class Run:
+    """One training run: the main one (name "") or a variant trained beside it on the same GPU
+    (--variant NAME:key=value ...), which returns NAME.weights.fp16.pt.NN and NAME.log.csv."""
+
+    def __init__(self, name, cfg, work):
+        self.name, self.cfg = name, cfg
+        self.label = f" [{name}]" if name else ""
+        self.pieces_prefix = f"{name}.weights.fp16.pt" if name else "weights.fp16.pt"
+        self.log_name = f"{name}.log.csv" if name else "log.csv"
+        self.run_dir = os.path.join(cfg["runs_dir"], cfg["name"])
+        self.ckpt_path = os.path.join(self.run_dir, "ckpt.pt")
+        self.cfg_path = os.path.join(work, f"config{'-' + name if name else ''}.json")
+        self.stdout = None if not name else os.path.join(work, f"{name}.stdout.log")
+        with open(self.cfg_path, "w") as f:
+            json.dump(cfg, f, indent=1)
+
+    def start(self, overrides=()):
+        """train.py in a child process; a variant's output goes to a file, the main run's to ours."""
+        cmd = [sys.executable, os.path.join(TRAINING, "train.py"), "--config", self.cfg_path, "--set", *overrides]
+        log(f"train{self.label}: " + " ".join(cmd))
+        out = open(self.stdout, "a") if self.stdout else None
+        return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT if out else None)
+
+
+def wait_all(children, runs, stop_at):
+    """Exit codes; a child still running at stop_at is killed (a hang must not eat the eval's time:
+    the last checkpoint is then the result)."""
+    codes = []
+    for child, run in zip(children, runs):
+        try:
+            codes.append(child.wait(timeout=max(1.0, stop_at - time.time())))
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+            log(f"train.py{run.label} killed at the deadline")
+            codes.append("killed")
+    return codes
+
+
+def parse_variant(text):
+    """'NAME:key=value key=value' -> (NAME, [overrides]); NAME in letters, digits, '_' and '-'."""
+    name, _, rest = text.partition(":")
+    if not name or not all(c.isalnum() or c in "_-" for c in name):
+        raise SystemExit(f"--variant {text!r}: want NAME:key=value ... with NAME in letters, digits, _ and -")
+    return name, rest.split()  # values as train.py --set takes them: strings JSON-quoted, '"path"'
 
 
 def start_export(weights, dest, log_path):
@@ -171,6 +210,14 @@ def start_export(weights, dest, log_path):
         f"export.export({weights!r}, {dest!r}, None, int8=True)\n"
     )
     return subprocess.Popen([sys.executable, "-c", code], stdout=open(log_path, "w"), stderr=subprocess.STDOUT)
+
+
+def cfg_path_tmp(work, cfg):
+    """The main run's config as a file, for variants to override (train.py's load_config reads files)."""
+    path = os.path.join(work, "base-config.json")
+    with open(path, "w") as f:
+        json.dump(cfg, f)
+    return path
 
 
 def run_eval(weights, pack, tasks, budget_s):
@@ -192,6 +239,10 @@ def main():
     parser.add_argument("--deadline-s", type=float, default=570, help="the whole run ends within this many seconds")
     parser.add_argument("--init-from", help="weights-only file to start from (default: from scratch)")
     parser.add_argument("--set", nargs="*", default=[], help="config overrides, as train.py --set")
+    parser.add_argument("--variant", action="append", default=[],
+                        help="'NAME:key=value ...': also train this variant of the config beside the main run, on the "
+                             "same GPU and deadline (e.g. 'ft:init_from=\"training/resume/backplay-base.fp16.pt\" ar_fraction=0.1'); "
+                             "at most 2, as $OUT holds 8 files")
     parser.add_argument("--work", help="work dir (default: a new temp dir)")
     args = parser.parse_args()
     t0 = time.time()
@@ -213,47 +264,72 @@ def main():
         budget_s = args.deadline_s - (time.time() - t0) - EVAL_RESERVE_S - STARTUP_MARGIN_S
         cfg["time_budget_min"] = round(budget_s / 60.0, 3)
         cfg.pop("max_tokens", None)
-    run_dir = os.path.join(cfg["runs_dir"], cfg["name"])
-    ckpt_path = os.path.join(run_dir, "ckpt.pt")
-    cfg_path = os.path.join(work, "config.json")
-    with open(cfg_path, "w") as f:
-        json.dump(cfg, f, indent=1)
-    log(f"config {config}: {json.dumps(cfg)}")
+    variants = [parse_variant(v) for v in args.variant]
+    if len(variants) > 2:
+        raise SystemExit("at most 2 variants: $OUT returns 8 files")
+    runs = [Run("", cfg, work)]
+    for name, overrides in variants:
+        vcfg = T.load_config(cfg_path_tmp(work, cfg), overrides)
+        vcfg["name"] = f"{cfg['name']}-{name}"
+        if vcfg.get("init_from"):
+            vcfg["init_from"] = os.path.abspath(vcfg["init_from"])
+        runs.append(Run(name, vcfg, work))
+    for run in runs:
+        log(f"config{run.label} {config}: {json.dumps(run.cfg)}")
 
-    snap = Snapshotter(ckpt_path, work, args.out, run_dir)
-    snap.start()
+    snaps = [Snapshotter(run, work, args.out) for run in runs]
+    for snap in snaps:
+        snap.start()
     t_train = time.time()
-    def train_timeout():  # the hard stop: its budget plus the slack the startup margin gives
-        return args.deadline_s - (time.time() - t0) - EVAL_RESERVE_S + STARTUP_MARGIN_S / 2
-
-    rc = train(cfg_path, [], train_timeout())
-    if rc != 0 and cfg.get("compile") and not os.path.exists(ckpt_path):
-        log(f"train.py failed (exit {rc}) with compile on, before any checkpoint: again without compile")
+    # the hard stop for training: its budget plus the slack the startup margin gives
+    stop_at = t0 + args.deadline_s - EVAL_RESERVE_S + STARTUP_MARGIN_S / 2
+    codes = wait_all([run.start() for run in runs], runs, stop_at)
+    retry = [i for i, (run, rc) in enumerate(zip(runs, codes))
+             if rc != 0 and run.cfg.get("compile") and not os.path.exists(run.ckpt_path)]
+    if retry:
         left_s = args.deadline_s - (time.time() - t0) - EVAL_RESERVE_S - STARTUP_MARGIN_S
-        rc = train(cfg_path, ["compile=false"] + ([] if args.dry_run else [f"time_budget_min={left_s / 60.0:.3f}"]),
-                   train_timeout())
+        again = ["compile=false"] + ([] if args.dry_run else [f"time_budget_min={left_s / 60.0:.3f}"])
+        for i in retry:
+            log(f"train.py{runs[i].label} failed (exit {codes[i]}) with compile on, before any checkpoint: again without compile")
+        for i, rc in zip(retry, wait_all([runs[i].start(again) for i in retry], [runs[i] for i in retry], stop_at)):
+            codes[i] = rc
     train_s = time.time() - t_train
-    snap.stop.set()
-    snap.join()
-    if not os.path.exists(ckpt_path):
-        raise SystemExit(f"train.py exited {rc} without a checkpoint")
-    final = os.path.join(work, "final.fp16.pt")
-    state = weights_blob(ckpt_path, final)
-    pieces = write_pieces(final, args.out)
-    shutil.copyfile(os.path.join(run_dir, "log.csv"), os.path.join(args.out, "log.csv"))
-    log(f"training exit {rc} after {train_s:.0f} s: step {state['step']}, {state['tokens']:,} tokens; weights in {pieces}")
+    for snap in snaps:
+        snap.stop.set()
+        snap.join()
+    main_run = runs[0]
+    if not os.path.exists(main_run.ckpt_path):
+        raise SystemExit(f"train.py exited {codes[0]} without a checkpoint")
 
-    export_dir = os.path.join(work, "export")
-    exporter = start_export(final, export_dir, os.path.join(work, "export.log"))
+    results = []
+    for run, rc in zip(runs, codes):
+        if not os.path.exists(run.ckpt_path):
+            log(f"train.py{run.label} exited {rc} without a checkpoint")
+            results.append(None)
+            continue
+        final = os.path.join(work, f"final{'-' + run.name if run.name else ''}.fp16.pt")
+        state = weights_blob(run.ckpt_path, final)
+        pieces = write_pieces(final, args.out, run.pieces_prefix)
+        shutil.copyfile(os.path.join(run.run_dir, "log.csv"), os.path.join(args.out, run.log_name))
+        log(f"training{run.label} exit {rc} after {train_s:.0f} s: step {state['step']}, {state['tokens']:,} tokens; weights in {pieces}")
+        results.append({"final": final, "state": state, "pieces": pieces, "train_exit": rc})
+        if run is main_run:
+            exporter = start_export(final, os.path.join(work, "export"), os.path.join(work, "export.log"))
+
     tasks = os.path.join(args.pack, "tasks.ids.jsonl")
-    eval_result = None
-    if os.path.exists(tasks):
-        try:  # the weights are already in $OUT: a failing eval must not lose the summary
-            eval_result = run_eval(final, args.pack, tasks, EVAL_BUDGET_S if not args.dry_run else 15)
-        except Exception as e:
-            log(f"eval failed: {e!r}")
-    else:
-        log(f"no {tasks}: no held-out eval")
+    for run, res in zip(runs, results):
+        res_eval = None
+        if res and os.path.exists(tasks):
+            try:  # the weights are already in $OUT: a failing eval must not lose the summary
+                budget = (EVAL_BUDGET_S if not args.dry_run else 15) / len(runs)
+                res_eval = run_eval(res["final"], args.pack, tasks, budget)
+            except Exception as e:
+                log(f"eval{run.label} failed: {e!r}")
+        elif not os.path.exists(tasks):
+            log(f"no {tasks}: no held-out eval")
+        if res:
+            res["eval"] = res_eval
+    rc, export_dir = codes[0], os.path.join(work, "export")
 
     try:
         export_rc = exporter.wait(timeout=max(5, args.deadline_s - (time.time() - t0) - 10))
@@ -262,37 +338,46 @@ def main():
         export_rc = "timeout"
     int8 = os.path.join(export_dir, "model.int8.onnx")
     int8_back = False
-    room = MAX_OUT_FILES - len(pieces) - len(FIXED_OUT_FILES)
-    if export_rc == 0 and os.path.exists(int8) and os.path.getsize(int8) <= PIECE_BYTES and room >= 1:
+    files_used = sum(len(r["pieces"]) + 1 for r in results if r) + len(FIXED_OUT_FILES) - 1  # pieces + log each
+    if export_rc == 0 and os.path.exists(int8) and os.path.getsize(int8) <= PIECE_BYTES and files_used < MAX_OUT_FILES:
         shutil.copyfile(int8, os.path.join(args.out, "model.int8.onnx"))
         int8_back = True
     else:
         with open(os.path.join(work, "export.log")) as f:
-            log(f"int8 export not returned (exit {export_rc}): {f.read()[-1500:]}")
+            log(f"int8 export not returned (exit {export_rc}, {files_used} files in $OUT): {f.read()[-1500:]}")
 
-    log_rows = list(__import__("csv").DictReader(open(os.path.join(run_dir, "log.csv"))))
-    last_val = next((r for r in reversed(log_rows) if r.get("val_loss")), {})
     meta_tokens = json.load(open(os.path.join(tokens, "meta.json")))
-    summary = {
-        "device": device_info, "config": cfg, "train_exit": rc, "train_seconds": round(train_s, 1),
-        "steps": state["step"], "tokens": state["tokens"],
-        "epochs": round(state["tokens"] / max(1, meta_tokens.get("train_tokens", 1)), 2),
-        "final_val": {k: v for k, v in last_val.items() if v != ""}, "weights_pieces": pieces,
-        "int8_returned": int8_back, "eval": eval_result, "total_seconds": round(time.time() - t0, 1),
-    }
+
+    def describe(run, res, rc):
+        log_rows = list(csv.DictReader(open(os.path.join(run.run_dir, "log.csv"))))
+        last_val = next((r for r in reversed(log_rows) if r.get("val_loss")), {})
+        return {"config": run.cfg, "train_exit": rc, "steps": res["state"]["step"], "tokens": res["state"]["tokens"],
+                "epochs": round(res["state"]["tokens"] / max(1, meta_tokens.get("train_tokens", 1)), 2),
+                "final_val": {k: v for k, v in last_val.items() if v != ""}, "weights_pieces": res["pieces"],
+                "eval": res["eval"]}
+
+    summary = {"device": device_info, **describe(main_run, results[0], rc), "train_seconds": round(train_s, 1),
+               "int8_returned": int8_back,
+               "variants": {run.name: (describe(run, res, code) if res else {"config": run.cfg, "train_exit": code})
+                            for run, res, code in zip(runs[1:], results[1:], codes[1:])}}
+    summary["total_seconds"] = round(time.time() - t0, 1)
     with open(os.path.join(args.out, "summary.json"), "w") as f:
         json.dump(summary, f, indent=1)
     if not args.work:
         shutil.rmtree(work, ignore_errors=True)
     log(f"done in {summary['total_seconds']} s; $OUT: {sorted(os.listdir(args.out))}")
-    print(f"trained {summary['steps']} steps, {summary['tokens']:,} tokens ({summary['epochs']} epochs) in "
-          f"{summary['train_seconds']} s; final val: {summary['final_val'].get('val_loss', '?')}")
-    if eval_result:
-        import evaluate as E
-        print(E.table(eval_result), flush=True)
-    else:
-        print("| k | tasks | exact match | edit similarity | steps |\n|---|---|---|---|---|\n(no held-out tasks in the pack)")
-
+    import evaluate as E
+    for name, v in list(summary["variants"].items()) + [("", summary)]:  # the main run's table last
+        label = f"variant {name}" if name else "main run"
+        if "steps" not in v:
+            print(f"{label}: no checkpoint (train.py exit {v['train_exit']})")
+            continue
+        print(f"{label}: trained {v['steps']} steps, {v['tokens']:,} tokens ({v['epochs']} epochs) in "
+              f"{summary['train_seconds']} s; final val: {v['final_val'].get('val_loss', '?')}")
+        if v["eval"]:
+            print(E.table(v["eval"]), flush=True)
+        else:
+            print("| k | tasks | exact match | edit similarity | steps |\n|---|---|---|---|---|\n(no eval: no held-out tasks in the pack, or it failed)")
 
 if __name__ == "__main__":
     main()

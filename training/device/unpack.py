@@ -1,7 +1,7 @@
 """Turns what the GPU run returned into a resume file and a model directory, here on the CPU.
 
     /usr/bin/python3 training/device/unpack.py FILES_DIR [--resume-out training/resume/backplay-base.fp16.pt]
-        [--model-dir models/backplay-base] [--name backplay-base] [--version 0.2.0] [--no-export]
+        [--model-dir models/backplay-base] [--name backplay-base] [--version 0.2.0] [--variant NAME] [--no-export]
 
 FILES_DIR: the folder the device tool put $OUT's files in (weights.fp16.pt.00, .01, ..., log.csv,
 summary.json, run.log, model.int8.onnx). The pieces are joined into the weights-only fp16 file that
@@ -52,16 +52,18 @@ def main():
     parser.add_argument("--name", default="backplay-base")
     parser.add_argument("--version", default="0.2.0")
     parser.add_argument("--runs-dir", default=os.path.join(TRAINING, "runs"), help="log.csv, summary.json, run.log go to RUNS_DIR/NAME-gpu/")
+    parser.add_argument("--variant", help="take the weights of this --variant of the run instead of the main run's")
     parser.add_argument("--no-export", action="store_true")
     args = parser.parse_args()
     import torch
     torch.set_num_threads(1)
 
-    pieces, state = join_pieces(args.files_dir, args.resume_out)
+    prefix = f"{args.variant}.weights.fp16.pt" if args.variant else "weights.fp16.pt"
+    pieces, state = join_pieces(args.files_dir, args.resume_out, prefix)
     print(f"joined {pieces} -> {args.resume_out} (step {state.get('step')}, {state.get('tokens')} tokens)")
     keep = os.path.join(args.runs_dir, f"{args.name}-gpu")
     os.makedirs(keep, exist_ok=True)
-    for name in ("log.csv", "summary.json", "run.log"):
+    for name in (f"{args.variant}.log.csv" if args.variant else "log.csv", "summary.json", "run.log"):
         if os.path.exists(os.path.join(args.files_dir, name)):
             shutil.copyfile(os.path.join(args.files_dir, name), os.path.join(keep, name))
     print(f"run log and summary kept in {keep}")
