@@ -2,6 +2,7 @@
 
     python3 training/device/run_gpu.py --pack device_pack --out $OUT [--dry-run] [--deadline-s 570]
         [--config training/configs/gpu.json] [--init-from FILE] [--set key=value ...]
+        [--variant 'NAME:key=value ...' (up to 2)] [--work DIR]
 
 1. checks the GPU (fails unless CUDA is there, except with --dry-run);
 2. unpacks the token files from the pack into a temp dir (the dry run keeps a small slice);
