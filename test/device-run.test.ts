@@ -229,10 +229,15 @@ describe('GPU run: pack, dry run, unpack', function () {
     assert.match(r.stdout.trim().split('\n').slice(-8)[0], /^main run: trained/);
   });
 
-  it('refuses to run for real without a GPU', async () => {
+  it('refuses to run for real or preflight without a GPU', async () => {
     const r = await run('bash', ['training/device/run.sh'], { PYTHON: python, PACK: pack, OUT: path.join(tmp, 'out-real') });
     assert.notStrictEqual(r.code, 0);
     assert.match(r.stdout + r.stderr, /no CUDA device/);
     assert.ok(!fs.existsSync(path.join(tmp, 'out-real', 'weights.fp16.pt.00')));
+    // the GPU preflight too, and it never writes into $OUT (the real run's 8 places)
+    const pre = await run('bash', ['training/device/run.sh', '--preflight'], { PYTHON: python, PACK: pack, OUT: path.join(tmp, 'out-pre') });
+    assert.notStrictEqual(pre.code, 0);
+    assert.match(pre.stdout + pre.stderr, /no CUDA device/);
+    assert.ok(!fs.existsSync(path.join(tmp, 'out-pre')));
   });
 });

@@ -2,6 +2,8 @@
 # The GPU training run as ONE command for the device tool (see training/README.md, "GPU run"):
 #   bash training/device/run.sh                 on the GPU machine, with carry: ["device_pack"]
 #   bash training/device/run.sh --dry-run       here on the CPU: tiny config, a slice of the data
+#   bash training/device/run.sh --preflight     on the GPU machine: the dry run's size on CUDA (about a
+#                                               minute), output to a temp dir, never to $OUT
 # Extra arguments go to run_gpu.py (e.g. --init-from FILE, --set key=value ...).
 # Installs nothing. Everything that must come back is written under $OUT (at most 8 files).
 # Env: PYTHON (default python3; /usr/bin/python3 here), OUT (the device sets it; a temp dir in a
@@ -11,13 +13,20 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 DRY_RUN=""
+PREFLIGHT=""
 ARGS=()
 for arg in "$@"; do
-  if [ "$arg" = "--dry-run" ]; then DRY_RUN="--dry-run"; else ARGS+=("$arg"); fi
+  case "$arg" in
+    --dry-run) DRY_RUN="--dry-run" ;;
+    --preflight) PREFLIGHT=1; ARGS+=("$arg") ;;
+    *) ARGS+=("$arg") ;;
+  esac
 done
 PYTHON="${PYTHON:-python3}"
 PACK="${PACK:-device_pack}"
-if [ -z "${OUT:-}" ]; then
+if [ -n "$PREFLIGHT" ]; then  # its files must not take the real run's places in $OUT
+  OUT="$(mktemp -d /tmp/backplay-preflight-out.XXXXXX)"
+elif [ -z "${OUT:-}" ]; then
   if [ -z "$DRY_RUN" ]; then echo "OUT is not set (the device tool sets it); for a CPU check use --dry-run" >&2; exit 2; fi
   OUT="$(mktemp -d /tmp/backplay-dryrun-out.XXXXXX)"
 fi

@@ -237,6 +237,8 @@ def main():
     parser.add_argument("--out", required=True)
     parser.add_argument("--config")
     parser.add_argument("--dry-run", action="store_true")
+    parser.add_argument("--preflight", action="store_true",
+                        help="the dry run's tiny config and data slice, but on CUDA: every GPU code path in about a minute")
     parser.add_argument("--deadline-s", type=float, default=570, help="the whole run ends within this many seconds")
     parser.add_argument("--init-from", help="weights-only file to start from (default: from scratch)")
     parser.add_argument("--set", nargs="*", default=[], help="config overrides, as train.py --set")
@@ -248,20 +250,23 @@ def main():
     args = parser.parse_args()
     t0 = time.time()
     os.makedirs(args.out, exist_ok=True)
-    config = args.config or os.path.join(TRAINING, "configs", "gpu-dryrun.json" if args.dry_run else "gpu.json")
+    small = args.dry_run or args.preflight  # the tiny config, a slice of the data, no deadline budget
+    config = args.config or os.path.join(TRAINING, "configs", "gpu-dryrun.json" if small else "gpu.json")
     device_info = check_device(args.dry_run)
 
     import train as T  # after the device check: a missing GPU fails before anything else
     work = args.work or tempfile.mkdtemp(prefix="backplay-gpu-")
     tokens = os.path.join(work, "tokens")
-    unpack_tokens(args.pack, tokens, DRY_RUN_TOKENS if args.dry_run else None)
+    unpack_tokens(args.pack, tokens, DRY_RUN_TOKENS if small else None)
     log(f"tokens unpacked to {tokens} in {time.time() - t0:.1f} s")
 
     cfg = T.load_config(config, args.set)
     cfg.update(data_dir=tokens, runs_dir=os.path.join(work, "runs"), tokenizer=os.path.join(args.pack, "tokenizer.json"))
     if args.init_from:
         cfg["init_from"] = os.path.abspath(args.init_from)
-    if not args.dry_run:  # the training clock gets what the deadline leaves after eval and export
+    if args.preflight:
+        cfg["device"] = "cuda"
+    if not small:  # the training clock gets what the deadline leaves after eval and export
         budget_s = args.deadline_s - (time.time() - t0) - EVAL_RESERVE_S - STARTUP_MARGIN_S
         cfg["time_budget_min"] = round(budget_s / 60.0, 3)
         cfg.pop("max_tokens", None)
@@ -289,7 +294,7 @@ def main():
              if rc != 0 and run.cfg.get("compile") and not os.path.exists(run.ckpt_path)]
     if retry:
         left_s = args.deadline_s - (time.time() - t0) - EVAL_RESERVE_S - STARTUP_MARGIN_S
-        again = ["compile=false"] + ([] if args.dry_run else [f"time_budget_min={left_s / 60.0:.3f}"])
+        again = ["compile=false"] + ([] if small else [f"time_budget_min={left_s / 60.0:.3f}"])
         for i in retry:
             log(f"train.py{runs[i].label} failed (exit {codes[i]}) with compile on, before any checkpoint: again without compile")
         for i, rc in zip(retry, wait_all([runs[i].start(again) for i in retry], [runs[i] for i in retry], stop_at)):
@@ -322,7 +327,7 @@ def main():
         res_eval = None
         if res and os.path.exists(tasks):
             try:  # the weights are already in $OUT: a failing eval must not lose the summary
-                budget = (EVAL_BUDGET_S if not args.dry_run else 15) / len(runs)
+                budget = (EVAL_BUDGET_S if not small else 15) / len(runs)
                 res_eval = run_eval(res["final"], args.pack, tasks, budget)
             except Exception as e:
                 log(f"eval{run.label} failed: {e!r}")
