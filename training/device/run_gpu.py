@@ -300,6 +300,10 @@ def main():
         for i, rc in zip(retry, wait_all([runs[i].start(again) for i in retry], [runs[i] for i in retry], stop_at)):
             codes[i] = rc
     train_s = time.time() - t_train
+    for run, rc in zip(runs, codes):
+        if rc != 0 and run.stdout and os.path.exists(run.stdout):  # its output is in the work dir, which goes
+            with open(run.stdout) as f:
+                log(f"train.py{run.label} exit {rc}; its last output:\n{f.read()[-2000:]}")
     for snap in snaps:
         snap.stop.set()
         snap.join()
