@@ -51,6 +51,12 @@ export function activate(context: vscode.ExtensionContext): void {
   const loopDelay = metricsFile ? monitorEventLoopDelay({ resolution: 10 }) : undefined;
   loopDelay?.enable();
   context.subscriptions.push({ dispose: () => loopDelay?.disable() });
+  const recordMetrics = (record: object) => {
+    if (!metricsFile) return;
+    const hostMaxStallMs = loopDelay ? Math.round(loopDelay.max / 1e6) : undefined;
+    loopDelay?.reset();
+    appendFileSync(metricsFile, JSON.stringify({ ...record, hostMaxStallMs }) + '\n');
+  };
   const controller = new CompletionController({
     getEngine: () => engines.get(),
     getSettings,
@@ -62,11 +68,7 @@ export function activate(context: vscode.ExtensionContext): void {
       onDraftEnd: (id) => liveDraft.clear(id),
       onResult: (metrics: CompletionMetrics) => {
         status.update({ kind: 'ready', lastLatencyMs: metrics.finalMs, lastSteps: metrics.steps, provider: metrics.provider });
-        if (metricsFile) {
-          const hostMaxStallMs = loopDelay ? Math.round(loopDelay.max / 1e6) : undefined;
-          loopDelay?.reset();
-          appendFileSync(metricsFile, JSON.stringify({ ...metrics, hostMaxStallMs }) + '\n');
-        }
+        recordMetrics(metrics);
       },
       onError: (error) => {
         log.error(`completion failed: ${String(error)}`);
@@ -85,6 +87,7 @@ export function activate(context: vscode.ExtensionContext): void {
     getEngine: () => engines.get(),
     log,
     onHeadChanged: async () => {
+      recordMetrics({ event: 'head-changed' });
       const engine = await engines.get();
       if (engine) status.setInfo(await engine.info());
     },

@@ -47,6 +47,7 @@ export function postProcess(raw: string, ctx: CursorContext): string {
   let text = raw.replace(/\r\n/g, '\n');
   if (singleLine) text = firstLine(text);
   text = trimTrailingWhitespace(text);
+  if (!/\S/.test(ctx.linePrefix + ctx.lineSuffix)) text = text.replace(/^[ \t]*(\r?\n)+/, '');
   text = stripFirstLineIndentIfTyped(text, ctx.linePrefix);
   if (singleLine) text = stripLineSuffixOverlap(text, ctx.lineSuffix);
   else text = stripRepeatedNextLines(text, ctx.nextLines, ctx.indent.tabSize);

@@ -23,7 +23,8 @@ const OBSERVER = `(() => {
       // A CSS string: "text" with escapes; JSON.parse reads the cases we produce.
       if (content && content.startsWith('"')) { try { draft.push(JSON.parse(content)); } catch { draft.push(content); } }
     }
-    const ghost = [...root.querySelectorAll('[class*="ghost-text"]')].map((e) => e.textContent || '').join('').replace(/\\u00a0/g, ' ');
+    // Ghost text: its first line is inside view-lines, further lines in a view zone of the editor.
+    const ghost = [...root.closest('.monaco-editor').querySelectorAll('[class*="ghost-text"]')].map((e) => e.textContent || '').join('').replace(/\\u00a0/g, ' ');
     return { draft: draft.join(''), ghost };
   };
   const tick = () => {

@@ -26,7 +26,12 @@ const MASK = '\u2592';
 
 function readMetrics(session: EditorSession): CompletionMetrics[] {
   if (!fs.existsSync(session.metricsFile)) return [];
-  return fs.readFileSync(session.metricsFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return fs
+    .readFileSync(session.metricsFile, 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l)); // completions, and `{ event: 'head-changed' }` after a retrain or reset
 }
 
 async function waitForMetrics(session: EditorSession, count: number, timeoutMs = 60_000): Promise<CompletionMetrics[]> {
@@ -339,6 +344,11 @@ describe('editor end to end (code-server)', function () {
       await runCommand(page, 'BackPlay: Retrain Correction Head on Workspace');
       await page.locator(`${STATUS}[aria-label*="workspace head"]`).waitFor({ timeout: 150_000 });
       await screenshot(page, 'real-3-retrained');
+      // The training ran in the engine's worker: the extension host's thread stayed free meanwhile.
+      const record = readMetrics(session).slice(-1)[0] as unknown as { event?: string; hostMaxStallMs: number };
+      assert.strictEqual(record.event, 'head-changed');
+      console.log(`      longest extension host stall during the retrain: ${record.hostMaxStallMs} ms`);
+      assert.ok(record.hostMaxStallMs < 1_000, `the extension host stalled ${record.hostMaxStallMs} ms`);
     });
   });
 });

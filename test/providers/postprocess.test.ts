@@ -60,6 +60,12 @@ describe('post-processing a completion at the cursor', () => {
       shown: 'return 1;',
     },
     {
+      name: 'on a blank line the suggestion does not start by leaving it blank',
+      doc: 'function f() {\n  |\n}\n',
+      raw: '\n  return 1;',
+      shown: 'return 1;',
+    },
+    {
       name: 'trailing spaces and blank lines are dropped',
       doc: 'const a = |\n',
       raw: '1;   \n\n\n',
