@@ -51,11 +51,12 @@ export function activate(context: vscode.ExtensionContext): void {
   const loopDelay = metricsFile ? monitorEventLoopDelay({ resolution: 10 }) : undefined;
   loopDelay?.enable();
   context.subscriptions.push({ dispose: () => loopDelay?.disable() });
-  const recordMetrics = (record: object) => {
+  /** Appends a record; with `stall`, the longest host stall since the last such record. */
+  const recordMetrics = (record: object, stall = true) => {
     if (!metricsFile) return;
-    const hostMaxStallMs = loopDelay ? Math.round(loopDelay.max / 1e6) : undefined;
-    loopDelay?.reset();
-    appendFileSync(metricsFile, JSON.stringify({ ...record, hostMaxStallMs }) + '\n');
+    const hostMaxStallMs = stall && loopDelay ? Math.round(loopDelay.max / 1e6) : undefined;
+    if (stall) loopDelay?.reset();
+    appendFileSync(metricsFile, JSON.stringify({ ...record, hostMaxStallMs, at: Date.now() }) + '\n');
   };
   const controller = new CompletionController({
     getEngine: () => engines.get(),
@@ -79,7 +80,7 @@ export function activate(context: vscode.ExtensionContext): void {
   });
   context.subscriptions.push({ dispose: () => controller.abortInFlight() });
   context.subscriptions.push(
-    vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, new BackPlayInlineProvider(controller)),
+    vscode.languages.registerInlineCompletionItemProvider({ pattern: '**' }, new BackPlayInlineProvider(controller, metricsFile ? (call) => recordMetrics({ event: 'provide', ...call }, false) : undefined)),
   );
 
   const headDeps: HeadCommandDeps = {

@@ -4,7 +4,11 @@ import * as vscode from 'vscode';
 import type { CompletionController } from './completionController';
 
 export class BackPlayInlineProvider implements vscode.InlineCompletionItemProvider {
-  constructor(private readonly controller: CompletionController) {}
+  constructor(
+    private readonly controller: CompletionController,
+    /** Told of every call and its outcome (the editor tests' diagnostics). */
+    private readonly onCall?: (call: { trigger: string; line: number; character: number; outcome: string }) => void,
+  ) {}
 
   async provideInlineCompletionItems(
     document: vscode.TextDocument,
@@ -28,6 +32,13 @@ export class BackPlayInlineProvider implements vscode.InlineCompletionItemProvid
       },
       token,
     );
+    const trigger = context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke ? 'invoke' : 'automatic';
+    this.onCall?.({
+      trigger,
+      line: position.line,
+      character: position.character,
+      outcome: token.isCancellationRequested ? 'cancelled' : text ? 'shown' : 'nothing',
+    });
     if (!text || token.isCancellationRequested) return undefined;
     return { items: [new vscode.InlineCompletionItem(text, new vscode.Range(position, position))] };
   }
