@@ -63,6 +63,10 @@ export function activate(context: vscode.ExtensionContext): void {
     getSettings,
     events: {
       onThinking: () => status.update({ kind: 'thinking' }),
+      // A cancelled request leaves no result: the status must not stay on "thinking".
+      onIdle: () => {
+        if (status.current.kind === 'thinking') status.update({ kind: 'ready' });
+      },
       onDraft: (id, snapshot) => {
         if (getSettings().liveDraft) liveDraft.show(id, draftRuns(snapshot));
       },

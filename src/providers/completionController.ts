@@ -57,6 +57,8 @@ export interface ControllerEvents {
   /** Request `id` is over (finished, cancelled or failed): its draft must go. */
   onDraftEnd?(id: number): void;
   onThinking?(): void;
+  /** No request is running any more (the last one finished, was cancelled or failed). */
+  onIdle?(): void;
   onResult?(metrics: CompletionMetrics, completion: Completion): void;
   onError?(error: unknown): void;
   onTrace?(trace: CompletionTrace): void;
@@ -182,6 +184,7 @@ export class CompletionController {
       onCancel.dispose();
       if (this.inFlight === abort) this.inFlight = undefined;
       events.onDraftEnd?.(id);
+      if (!this.inFlight) events.onIdle?.();
     }
   }
 }

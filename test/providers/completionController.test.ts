@@ -94,16 +94,18 @@ describe('completion controller (against a scripted engine)', () => {
     assert.strictEqual(calls[1].outcome, 'done');
   });
 
-  it('cancelling the token aborts the engine mid-denoising and removes the draft', async () => {
+  it('cancelling the token aborts the engine mid-denoising, removes the draft and reports idle', async () => {
     const { engine, calls } = spying(new ScriptedEngine({ text: 'one two three four five six', stepDelayMs: 15 }));
     const ended: number[] = [];
-    const controller = setup(engine, settingsWith(), { onDraftEnd: (id) => ended.push(id) });
+    let idle = 0;
+    const controller = setup(engine, settingsWith(), { onDraftEnd: (id) => ended.push(id), onIdle: () => idle++ });
     const source = new TokenSource();
     const pending = controller.provide(request('a = |'), source.token);
     setTimeout(() => source.cancel(), 25);
     assert.strictEqual(await pending, undefined);
     assert.strictEqual(calls[0].outcome, 'aborted');
     assert.deepStrictEqual(ended, [1]);
+    assert.strictEqual(idle, 1);
     assert.strictEqual(source.listenerCount, 0, 'no listener left on the token');
   });
 
