@@ -16,6 +16,8 @@ export class BackPlayInlineProvider implements vscode.InlineCompletionItemProvid
     context: vscode.InlineCompletionContext,
     token: vscode.CancellationToken,
   ): Promise<vscode.InlineCompletionList | undefined> {
+    const trigger = context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke ? 'invoke' : 'automatic';
+    this.onCall?.({ trigger, line: position.line, character: position.character, outcome: 'called' });
     const editor = vscode.window.visibleTextEditors.find((e) => e.document === document);
     const insertSpaces = editor?.options.insertSpaces;
     const tabSize = editor?.options.tabSize;
@@ -28,11 +30,10 @@ export class BackPlayInlineProvider implements vscode.InlineCompletionItemProvid
           insertSpaces: typeof insertSpaces === 'boolean' ? insertSpaces : true,
           tabSize: typeof tabSize === 'number' ? tabSize : 4,
         },
-        trigger: context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke ? 'invoke' : 'automatic',
+        trigger,
       },
       token,
     );
-    const trigger = context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke ? 'invoke' : 'automatic';
     this.onCall?.({
       trigger,
       line: position.line,
