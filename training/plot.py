@@ -1,6 +1,7 @@
 """Draw a run's log.csv as a PNG: training loss per phase and the held-out losses.
 
     /usr/bin/python3 training/plot.py training/runs/NAME/log.csv docs/training/loss.png
+    /usr/bin/python3 training/plot.py training/runs/NAME/log.csv --table   # held-out rows as Markdown
 """
 import csv
 import sys
@@ -41,5 +42,18 @@ def plot_log(log_path, png_path):
     fig.savefig(png_path, dpi=110)
 
 
+def table(log_path):
+    with open(log_path) as f:
+        rows = [r for r in csv.DictReader(f) if r["val_loss"]]
+    keys = ["step", "tokens", "phase", "elapsed_s"] + list(SERIES)
+    print("| " + " | ".join(keys) + " |")
+    print("|" + "---|" * len(keys))
+    for r in rows:
+        print("| " + " | ".join(r[k] for k in keys) + " |")
+
+
 if __name__ == "__main__":
-    plot_log(sys.argv[1], sys.argv[2])
+    if sys.argv[2] == "--table":
+        table(sys.argv[1])
+    else:
+        plot_log(sys.argv[1], sys.argv[2])
