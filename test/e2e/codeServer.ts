@@ -122,6 +122,13 @@ export async function openEditor(options: SessionOptions): Promise<EditorSession
       2,
     ),
   );
+  // code-server is a remote setup: machine-scoped settings (backplay.modelPath) are honoured only
+  // from the Machine settings file (once the user settings change, User/ values of them are dropped).
+  const machine = Object.fromEntries(Object.entries(options.settings ?? {}).filter(([k]) => k === 'backplay.modelPath'));
+  if (Object.keys(machine).length) {
+    fs.mkdirSync(path.join(dirs.userData, 'Machine'), { recursive: true });
+    fs.writeFileSync(path.join(dirs.userData, 'Machine', 'settings.json'), JSON.stringify(machine, null, 2));
+  }
   const metricsFile = path.join(root, 'metrics.jsonl');
   const port = await freePort();
   let serverLog = '';
@@ -154,6 +161,9 @@ export async function openEditor(options: SessionOptions): Promise<EditorSession
         // already gone
       }
     }
+    // Keep VS Code's logs (the BackPlay output channel among them) with the other artifacts.
+    const logs = path.join(dirs.userData, 'logs');
+    if (fs.existsSync(logs)) fs.cpSync(logs, path.join(ARTIFACTS, `logs-${path.basename(root)}`), { recursive: true });
     fs.rmSync(root, { recursive: true, force: true });
   };
   try {

@@ -342,6 +342,19 @@ describe('editor end to end (code-server)', function () {
       }
     });
 
+    it('takes fewer denoising steps with more tokens per step', async () => {
+      await page.keyboard.press('Escape');
+      const k2 = readMetrics(session).slice(-1)[0];
+      await setTokensPerStep(page, 4);
+      await page.locator(`${STATUS}[aria-label*="k=4"]`).waitFor({ timeout: 30_000 });
+      const before = readMetrics(session).length;
+      await typeNewFunction(page, session, 'halve');
+      const k4 = (await waitForMetrics(session, before + 1, 120_000)).slice(-1)[0];
+      console.log(`      steps: k=2 ${k2.steps}, k=4 ${k4.steps}`);
+      assert.ok(k4.steps < k2.steps, `k=4 took ${k4.steps} steps, k=2 took ${k2.steps}`);
+      await page.keyboard.press('Escape');
+    });
+
     it('retrains the head on the fixture workspace in the worker; the status shows the new head', async () => {
       await runCommand(page, 'BackPlay: Retrain Correction Head on Workspace');
       await page.locator(`${STATUS}[aria-label*="workspace head"]`).waitFor({ timeout: 150_000 });
