@@ -65,6 +65,29 @@ describe('denoising loop', () => {
     assert.deepEqual(Array.from(last.slice(PREFIX.length + 2, PREFIX.length + 8)), Array(6).fill(EOM));
   });
 
+  it('commits trailing padding as sure as this step\'s token with it, without spending steps', async () => {
+    // Padding is most confident at the far end: by confidence alone, one token per step would
+    // spend the first 5 steps on it.
+    const want = [3, 4, 5, EOM, EOM, EOM, EOM, EOM];
+    const model = new FakeModel(PREFIX.length, want, [0.6, 0.7, 0.8, 0.9, 0.91, 0.92, 0.93, 0.99]);
+    const states: SlotState[][] = [];
+    const out = await denoise(input(model, { onStep: (_s, _ids, st) => states.push(st) }));
+    assert.deepEqual(out.ids, [3, 4, 5]);
+    assert.equal(out.steps, 3);
+    assert.deepEqual(states[0], ['masked', 'masked', 'committed', 'committed', 'committed', 'committed', 'committed', 'committed']);
+  });
+
+  it('leaves padding less sure than the content for later steps', async () => {
+    const want = [3, 4, 5, EOM, EOM, EOM, EOM, EOM];
+    const model = new FakeModel(PREFIX.length, want, [0.9, 0.9, 0.9, 0.5, 0.5, 0.5, 0.5, 0.5]);
+    const states: SlotState[][] = [];
+    const out = await denoise(input(model, { onStep: (_s, _ids, st) => states.push(st) }));
+    assert.deepEqual(out.ids, [3, 4, 5]);
+    assert.deepEqual(states[0].slice(3), ['masked', 'masked', 'masked', 'masked', 'masked']);
+    // Content first (3 steps), then the closing eom, which pads the rest.
+    assert.equal(out.steps, 4);
+  });
+
   it('decodes block by block: no slot of block 2 before block 1 is full', async () => {
     const model = new FakeModel(PREFIX.length, want8, [0.5, 0.5, 0.5, 0.5, 0.99, 0.99, 0.99, 0.99]);
     const order: number[] = [];

@@ -53,6 +53,26 @@ export class AbortError extends Error {
 /** Re-masking stops after this many steps per slot so that every run ends (then <= 1 more step per slot). */
 const REMASK_STEPS_PER_SLOT = 2;
 
+/**
+ * The masked slots at the end of the span, contiguous, that the model predicts as end-of-middle
+ * padding (slots already holding padding are skipped over). Listed from the far end.
+ */
+export function trailingPadRun(
+  scores: { predicted: Int32Array },
+  live: number,
+  slotId: (slot: number) => number,
+  special: { mask: number; eom: number },
+): number[] {
+  const run: number[] = [];
+  for (let s = live - 1; s >= 0; s--) {
+    const id = slotId(s);
+    if (id === special.eom) continue;
+    if (id !== special.mask || scores.predicted[s] !== special.eom) break;
+    run.push(s);
+  }
+  return run;
+}
+
 export async function denoise(input: DecodeInput): Promise<DecodeResult> {
   const { special, slots: n, policy } = input;
   const k = Math.max(1, Math.floor(input.tokensPerStep));
@@ -126,10 +146,32 @@ export async function denoise(input: DecodeInput): Promise<DecodeResult> {
     // Look-back candidates: generated slots the model saw (not masked) in this very pass.
     const visible: number[] = [];
     if (lookBack) for (let s = 0; s < live; s++) if (visibleBefore[s] && !fifo.includes(s)) visible.push(s);
-    const scores = await scorer(out.logits, out.vocab, start, canvas.subarray(start, start + n), special.mask, [...maskedInBlock, ...visible]);
+    // Masked slots after the current block are scored too: they may hold the trailing padding.
+    const maskedAfterBlock: number[] = [];
+    for (let s = blockEnd; s < live; s++) if (isMasked(s)) maskedAfterBlock.push(s);
+    const scores = await scorer(out.logits, out.vocab, start, canvas.subarray(start, start + n), special.mask, [
+      ...maskedInBlock,
+      ...maskedAfterBlock,
+      ...visible,
+    ]);
 
-    const committed = policy.commit({ scores, maskedInBlock, tokensPerStep: k });
+    // Padding is structure, not content: training pads every canvas after its middle, and the model
+    // is surest of it at the far end, so committing it by confidence would spend most steps of a
+    // short completion on padding from the back. The policy picks among the other slots; trailing
+    // padding at least as confident as the weakest pick comes free with them.
+    const run = trailingPadRun(scores, live, slot, special);
+    const inRun = new Set(run);
+    const contentSlots = maskedInBlock.filter((s) => !inRun.has(s));
+    const committed = policy.commit({ scores, maskedInBlock: contentSlots.length > 0 ? contentSlots : maskedInBlock, tokensPerStep: k });
+    const bar = Math.min(...committed.map((s) => scores.confidence[s]));
+    const padding: number[] = [];
+    for (const s of run) {
+      if (committed.includes(s)) continue;
+      if (!(scores.confidence[s] >= bar)) break;
+      padding.push(s);
+    }
     for (const s of committed) canvas[start + s] = scores.predicted[s];
+    for (const s of padding) canvas[start + s] = special.eom;
 
     let flagged: number[] = [];
     const liveNow = liveEnd(); // a committed end-of-middle may have closed the span
@@ -168,7 +210,7 @@ export async function denoise(input: DecodeInput): Promise<DecodeResult> {
 
     if (input.onStep) {
       const ids = Int32Array.from(canvas.subarray(start, start + n));
-      const committedNow = new Set(committed);
+      const committedNow = new Set([...committed, ...padding]);
       const flaggedNow = new Map(flagged.map((s, i) => [s, flaggedIds[i]]));
       const states: SlotState[] = [];
       for (let s = 0; s < n; s++) {
