@@ -35,6 +35,8 @@ interface SweepFile {
   limit?: number;
   model: string;
   head: string;
+  /** name, version and training steps from the model's config.json. */
+  modelVersion?: string;
   rows: Row[];
 }
 
@@ -121,7 +123,7 @@ function markdown(sweep: SweepFile, svgRelative: string): string {
     '',
     `Command: \`${sweep.command}\``,
     '',
-    `Tasks: the first ${sweep.limit} of \`${sweep.tasksFile}\` (from 500 on: the dev slice of bench/tune.ts); model \`${sweep.model}\`; head \`${sweep.head}\`; provider ${rows[0]?.provider ?? 'n/a'}.`,
+    `Tasks: the first ${sweep.limit} of \`${sweep.tasksFile}\` (from 500 on: the dev slice of bench/tune.ts); model \`${sweep.model}\` (${sweep.modelVersion ?? 'version n/a'}); head \`${sweep.head}\`; provider ${rows[0]?.provider ?? 'n/a'}.`,
     `Look-back settings (backplay, random-remask, self-remask): tau ${c.tau}, K ${c.maxRemask}, stride ${c.stride}, FIFO ${c.fifo}; block length 32; canvas ${DEFAULT_MAX_NEW_TOKENS} slots (${BLOCK_MAX_NEW_TOKENS} for block tasks) plus up to ${DEFAULT_SURROUNDING_TOKENS} tokens of prefix and suffix per pass; greedy.`,
     'The threshold sampler has no k: its row at k uses the threshold shown.',
     '',
@@ -141,6 +143,11 @@ function markdown(sweep: SweepFile, svgRelative: string): string {
     END,
   ];
   return lines.join('\n') + '\n';
+}
+
+function modelVersion(dir: string): string {
+  const c = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as { name?: string; version?: string; training_steps?: number };
+  return `${c.name ?? '?'} ${c.version ?? '?'}, ${c.training_steps ?? '?'} training steps`;
 }
 
 function writeSection(file: string, section: string): void {
@@ -184,13 +191,16 @@ async function main(): Promise<void> {
   const sweep: SweepFile = fs.existsSync(values.json)
     ? (JSON.parse(fs.readFileSync(values.json, 'utf8')) as SweepFile)
     : { command: '', tasksFile: '', model: '', head: '', rows: [] };
-  if (sweep.tasksFile !== rel(values.tasks) || sweep.limit !== limit || sweep.model !== rel(values.model)) sweep.rows = []; // another setup: start over
+  const version = modelVersion(values.model);
+  const sameSetup = sweep.tasksFile === rel(values.tasks) && sweep.limit === limit && sweep.model === rel(values.model) && sweep.modelVersion === version;
+  if (!sameSetup) sweep.rows = []; // another setup or another model: start over
   Object.assign(sweep, {
     command: `node out/bench/sweep.js ${process.argv.slice(2).join(' ')}`.trim(),
     tasksFile: rel(values.tasks),
     limit,
     model: rel(values.model),
     head: info.head.path ? rel(info.head.path) : info.head.source,
+    modelVersion: version,
   });
   if (JSON.stringify(sweep.correction) !== JSON.stringify(correction)) sweep.rows = []; // other look-back settings: start over
   sweep.correction = correction;
