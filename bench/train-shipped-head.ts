@@ -5,9 +5,11 @@
 //     [--train-files 300] [--held-out-files 60] [--per100 0.5] [--max-examples 2000] [--epochs 8]
 //     [--time-budget-s 1800] [--width 64] [--select random|confident] [--k 2 or a list 1,2,3] [--seed 1]
 //     [--init HEAD.onnx]   start from a head trained on an earlier checkpoint of the same model
+//                          (the report's "before" is then that head, on this model's held-out examples)
 import * as fs from 'fs';
 import * as path from 'path';
 import { headFromOnnx } from '../src/engine/head/onnx';
+import { OrtHead } from '../src/engine/head/ortHead';
 import { trainHead } from '../src/engine/head/trainer';
 import { readModelConfig } from '../src/engine/modelConfig';
 import { OnnxFrozenModel } from '../src/engine/modelSession';
@@ -52,6 +54,8 @@ async function main(): Promise<void> {
   const model = await OnnxFrozenModel.load(modelDir, 'cpu', undefined, config.useInt8);
   const files = sampleFiles(path.join(CORPUS, 'train'), Number(option(args, '--train-files', '300')), seed);
   const heldOut = sampleFiles(path.join(CORPUS, 'val'), Number(option(args, '--held-out-files', '60')), seed);
+  const init = args.includes('--init') ? option(args, '--init', '') : undefined;
+  const oldHead = init ? await OrtHead.load(init, { executionProviders: ['cpu'] }, config.hiddenSize) : undefined;
   const started = Date.now();
   let lastLog = 0;
   const report = await trainHead(
@@ -73,7 +77,8 @@ async function main(): Promise<void> {
       epochs: Number(option(args, '--epochs', '8')),
       timeBudgetMs: 1000 * Number(option(args, '--time-budget-s', '1800')),
       lr: Number(option(args, '--lr', '1e-3')),
-      initFrom: args.includes('--init') ? headFromOnnx(fs.readFileSync(option(args, '--init', ''))) : undefined,
+      initFrom: init ? headFromOnnx(fs.readFileSync(init)) : undefined,
+      oldHead,
     },
     {
       onProgress: (p) => {
@@ -86,6 +91,7 @@ async function main(): Promise<void> {
     },
   );
   await model.release();
+  await oldHead?.dispose();
   const { head, ...rest } = report;
   console.log(JSON.stringify({ model: modelDir, provider: model.provider, modelFile: path.basename(model.file), head: head.config, params: head.parameterCount(), ...rest }));
 }
