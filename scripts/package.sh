@@ -24,5 +24,5 @@ done
 
 npm run build
 npx vsce package --target "$TARGET" --ignoreFile "$ignore_file" --skip-license --allow-missing-repository \
-  --allow-star-activation --out "backplay-$TARGET.vsix"
+  --allow-star-activation --no-rewrite-relative-links --out "backplay-$TARGET.vsix"
 ls -l "backplay-$TARGET.vsix"
