@@ -6,6 +6,7 @@
 //       [--model DIR] [--head FILE] [--samplers a,b] [--k 1,2,3,4,6,8] [--device cpu] [--json FILE] [--md FILE] [--svg FILE]
 //       [--tau T] [--max-remask K] [--stride D] [--fifo B]   (look-back settings, e.g. from bench/tune.ts)
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { BLOCK_MAX_NEW_TOKENS, DEFAULT_CORRECTION, DEFAULT_MAX_NEW_TOKENS, DEFAULT_SURROUNDING_TOKENS, DEFAULT_THRESHOLD, defaultRequest } from '../src/engine/defaults';
@@ -37,6 +38,9 @@ interface SweepFile {
   head: string;
   /** name, version and training steps from the model's config.json. */
   modelVersion?: string;
+  /** os.loadavg()[0] when each run of the sweep started: the timings depend on it. */
+  loadAverages?: number[];
+  cpus?: string;
   rows: Row[];
 }
 
@@ -126,6 +130,7 @@ function markdown(sweep: SweepFile, svgRelative: string): string {
     `Tasks: the first ${sweep.limit} of \`${sweep.tasksFile}\` (from 500 on: the dev slice of bench/tune.ts); model \`${sweep.model}\` (${sweep.modelVersion ?? 'version n/a'}); head \`${sweep.head}\`; provider ${rows[0]?.provider ?? 'n/a'}.`,
     `Look-back settings (backplay, random-remask, self-remask): tau ${c.tau}, K ${c.maxRemask}, stride ${c.stride}, FIFO ${c.fifo}; block length 32; canvas ${DEFAULT_MAX_NEW_TOKENS} slots (${BLOCK_MAX_NEW_TOKENS} for block tasks) plus up to ${DEFAULT_SURROUNDING_TOKENS} tokens of prefix and suffix per pass; greedy.`,
     'The threshold sampler has no k: its row at k uses the threshold shown.',
+    `Machine: ${sweep.cpus ?? 'n/a'}; 1-minute load average when the sweep started: ${(sweep.loadAverages ?? []).join(', ') || 'n/a'} (the timings are only as quiet as the machine was).`,
     '',
     '| sampler | k | tasks | exact match | edit sim. | steps | forward passes | head calls | re-masks | ms p50 | ms p95 |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
@@ -201,6 +206,8 @@ async function main(): Promise<void> {
     model: rel(values.model),
     head: info.head.path ? rel(info.head.path) : info.head.source,
     modelVersion: version,
+    loadAverages: [...(sameSetup ? sweep.loadAverages ?? [] : []), Number(os.loadavg()[0].toFixed(2))],
+    cpus: `${os.cpus().length} x ${os.cpus()[0]?.model ?? '?'}`,
   });
   if (JSON.stringify(sweep.correction) !== JSON.stringify(correction)) sweep.rows = []; // other look-back settings: start over
   sweep.correction = correction;
