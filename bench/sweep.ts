@@ -30,6 +30,8 @@ interface Row extends EvalSummary {
 }
 
 interface SweepFile {
+  /** Every run that contributed rows, in order. */
+  commands?: string[];
   command: string;
   correction?: { tau: number; maxRemask: number; stride: number; fifo: number };
   tasksFile: string;
@@ -125,12 +127,12 @@ function markdown(sweep: SweepFile, svgRelative: string): string {
     START,
     '## Sampler sweep',
     '',
-    `Command: \`${sweep.command}\``,
+    `Commands (in order; later runs replace the rows they repeat): ${(sweep.commands ?? [sweep.command]).map((c) => `\`${c}\``).join(', ')}`,
     '',
     `Tasks: the first ${sweep.limit} of \`${sweep.tasksFile}\` (from 500 on: the dev slice of bench/tune.ts); model \`${sweep.model}\` (${sweep.modelVersion ?? 'version n/a'}); head \`${sweep.head}\`; provider ${rows[0]?.provider ?? 'n/a'}.`,
     `Look-back settings (backplay, random-remask, self-remask): tau ${c.tau}, K ${c.maxRemask}, stride ${c.stride}, FIFO ${c.fifo}; block length 32; canvas ${DEFAULT_MAX_NEW_TOKENS} slots (${BLOCK_MAX_NEW_TOKENS} for block tasks) plus up to ${DEFAULT_SURROUNDING_TOKENS} tokens of prefix and suffix per pass; greedy.`,
     'The threshold sampler has no k: its row at k uses the threshold shown.',
-    `Machine: ${sweep.cpus ?? 'n/a'}; 1-minute load average when the sweep started: ${(sweep.loadAverages ?? []).join(', ') || 'n/a'} (the timings are only as quiet as the machine was).`,
+    `Machine: ${sweep.cpus ?? 'n/a'}; 1-minute load average when each command started: ${(sweep.loadAverages ?? []).join(', ') || 'n/a'} (the timings are only as quiet as the machine was).`,
     '',
     '| sampler | k | tasks | exact match | edit sim. | steps | forward passes | head calls | re-masks | ms p50 | ms p95 |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
@@ -199,8 +201,10 @@ async function main(): Promise<void> {
   const version = modelVersion(values.model);
   const sameSetup = sweep.tasksFile === rel(values.tasks) && sweep.limit === limit && sweep.model === rel(values.model) && sweep.modelVersion === version;
   if (!sameSetup) sweep.rows = []; // another setup or another model: start over
+  const command = `node out/bench/sweep.js ${process.argv.slice(2).join(' ')}`.trim();
   Object.assign(sweep, {
-    command: `node out/bench/sweep.js ${process.argv.slice(2).join(' ')}`.trim(),
+    command,
+    commands: [...(sameSetup ? sweep.commands ?? [] : []), command],
     tasksFile: rel(values.tasks),
     limit,
     model: rel(values.model),
