@@ -38,7 +38,10 @@ def load_config(path, overrides=()):
         cfg = json.load(f)
     for item in overrides:
         key, value = item.split("=", 1)
-        cfg[key] = json.loads(value) if value[:1] in "0123456789-[{tfn\"" else value
+        try:
+            cfg[key] = json.loads(value)  # numbers, null, true/false, lists, quoted strings
+        except json.JSONDecodeError:
+            cfg[key] = value  # a bare string, e.g. a path
     return cfg
 
 
