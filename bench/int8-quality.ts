@@ -5,22 +5,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as ort from 'onnxruntime-node';
+import { seededRng } from '../src/engine/rng';
 
 function option(args: string[], name: string, fallback: string): string {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : fallback;
-}
-
-/** Deterministic uniform [0, 1) numbers (mulberry32), so both models see the same masks. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface Scores {
@@ -66,7 +55,7 @@ async function main(): Promise<void> {
   const rate = Number(option(args, '--rate', '0.5'));
   const buf = fs.readFileSync(valPath);
   const val = new Uint16Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-  const rand = random(1234);
+  const rand = seededRng(1234);
   const ids = new BigInt64Array(windows * seq);
   const targets = new Int32Array(windows * seq).fill(-1);
   for (let w = 0; w < windows; w++) {

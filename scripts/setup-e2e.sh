@@ -13,16 +13,7 @@ CODE_SERVER_BIN="$E2E_HOME/node_modules/.bin/code-server"
 # code-server writes a default config into $XDG_CONFIG_HOME on any start, --version included.
 export XDG_CONFIG_HOME="$E2E_HOME/xdg-config"
 
-APT_PACKAGES=(build-essential python3 pkg-config libkrb5-dev ripgrep chromium fonts-liberation)
-missing=()
-for p in "${APT_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get -o DPkg::Lock::Timeout=600 update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}"
-fi
+bash "$(dirname "$0")/apt-install.sh" build-essential python3 pkg-config libkrb5-dev ripgrep chromium fonts-liberation
 
 if [ -x "$CODE_SERVER_BIN" ] && [ "$("$CODE_SERVER_BIN" --version 2>/dev/null | head -1 | cut -d' ' -f1)" = "$CODE_SERVER_VERSION" ]; then
   echo "setup-e2e: code-server $CODE_SERVER_VERSION already in $E2E_HOME"
