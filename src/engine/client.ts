@@ -101,6 +101,17 @@ export class WorkerEngine implements Engine {
     }
   }
 
+  /** call, with an abort of `signal` forwarded to the worker as a 'cancel' message for this request. */
+  private callCancellable<T>(
+    message: ToWorker & { id: number },
+    signal: AbortSignal | undefined,
+    handlers: Omit<Pending, 'resolve' | 'reject'>,
+  ): Promise<T> {
+    const onAbort = () => this.worker?.postMessage({ type: 'cancel', id: message.id } satisfies ToWorker);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    return this.call<T>(message, handlers).finally(() => signal?.removeEventListener('abort', onAbort));
+  }
+
   private call<T>(message: ToWorker, handlers: Omit<Pending, 'resolve' | 'reject'> = {}): Promise<T> {
     let worker: Worker;
     try {
@@ -119,11 +130,7 @@ export class WorkerEngine implements Engine {
     if (options.supersede) for (const older of this.running) this.worker?.postMessage({ type: 'cancel', id: older } satisfies ToWorker);
     const id = this.nextId++;
     this.running.add(id);
-    const onAbort = () => this.worker?.postMessage({ type: 'cancel', id } satisfies ToWorker);
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    return this.call<Completion>({ type: 'complete', id, request }, { onDraft: options.onDraft }).finally(() =>
-      options.signal?.removeEventListener('abort', onAbort),
-    );
+    return this.callCancellable<Completion>({ type: 'complete', id, request }, options.signal, { onDraft: options.onDraft });
   }
 
   info(): Promise<EngineInfo> {
@@ -139,12 +146,9 @@ export class WorkerEngine implements Engine {
     options: HeadTrainOptions,
     hooks: { onProgress?: (p: HeadTrainProgress) => void; signal?: AbortSignal } = {},
   ): Promise<HeadTrainReport> {
-    const id = this.nextId++;
-    const onAbort = () => this.worker?.postMessage({ type: 'cancel', id } satisfies ToWorker);
-    hooks.signal?.addEventListener('abort', onAbort, { once: true });
-    return this.call<HeadTrainReport>({ type: 'trainHead', id, options }, { onProgress: hooks.onProgress }).finally(() =>
-      hooks.signal?.removeEventListener('abort', onAbort),
-    );
+    return this.callCancellable<HeadTrainReport>({ type: 'trainHead', id: this.nextId++, options }, hooks.signal, {
+      onProgress: hooks.onProgress,
+    });
   }
 
   /** Test hook: kills the worker as a native crash would. */

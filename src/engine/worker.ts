@@ -27,19 +27,23 @@ async function main(): Promise<void> {
     }
   };
 
+  /** Like run, for work a 'cancel' message can abort. */
+  const runCancellable = (id: number, work: (e: LocalEngine, signal: AbortSignal) => ReturnType<Parameters<typeof run>[1]>) => {
+    const controller = new AbortController();
+    cancels.set(id, controller);
+    return run(id, (e) => work(e, controller.signal));
+  };
+
   parentPort!.on('message', (message: ToWorker) => {
     switch (message.type) {
-      case 'complete': {
-        const controller = new AbortController();
-        cancels.set(message.id, controller);
-        void run(message.id, (e) =>
+      case 'complete':
+        void runCancellable(message.id, (e, signal) =>
           e.complete(message.request, {
-            signal: controller.signal,
+            signal,
             onDraft: (snapshot) => send({ type: 'draft', id: message.id, snapshot }),
           }),
         );
         break;
-      }
       case 'cancel':
         cancels.get(message.id)?.abort();
         break;
@@ -52,17 +56,14 @@ async function main(): Promise<void> {
           return null;
         });
         break;
-      case 'trainHead': {
-        const controller = new AbortController();
-        cancels.set(message.id, controller);
-        void run(message.id, (e) =>
+      case 'trainHead':
+        void runCancellable(message.id, (e, signal) =>
           e.trainHead(message.options, {
-            signal: controller.signal,
+            signal,
             onProgress: (progress) => send({ type: 'progress', id: message.id, progress }),
           }),
         );
         break;
-      }
       case 'crash':
         process.exit(70);
     }
