@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { BLOCK_MAX_NEW_TOKENS, DEFAULT_CORRECTION, DEFAULT_MAX_NEW_TOKENS, DEFAULT_SURROUNDING_TOKENS, DEFAULT_THRESHOLD, defaultRequest } from '../src/engine/defaults';
 import { SAMPLER_NAMES } from '../src/engine/decode/policies';
-import { canvasFor, evaluate, readTasks, type EvalSummary } from '../src/engine/evaluate';
+import { evaluate, readTasks, taskRequest, type EvalSummary } from '../src/engine/evaluate';
 import { LocalEngine } from '../src/engine/localEngine';
 import type { DeviceName, SamplerName } from '../src/engine/types';
 import { paretoSvg } from './pareto';
@@ -221,7 +221,7 @@ async function main(): Promise<void> {
         const threshold = sampler === 'threshold' ? THRESHOLDS[k] ?? DEFAULT_THRESHOLD : undefined;
         const t0 = Date.now();
         const summary = await evaluate(engine, tasks, (t) =>
-          defaultRequest(t.prefix, t.suffix, { sampler, tokensPerStep: k, threshold: threshold ?? DEFAULT_THRESHOLD, correction, maxNewTokens: canvasFor(t) }),
+          taskRequest(t, { sampler, tokensPerStep: k, threshold: threshold ?? DEFAULT_THRESHOLD, correction }),
         );
         const row: Row = { ...summary, k, threshold };
         sweep.rows = sweep.rows.filter((r) => !(r.sampler === sampler && r.k === k)).concat(row);

@@ -6,8 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { defaultRequest } from '../src/engine/defaults';
-import { canvasFor, evaluate, readTasks } from '../src/engine/evaluate';
+import { evaluate, readTasks, taskRequest } from '../src/engine/evaluate';
 import { LocalEngine } from '../src/engine/localEngine';
 import type { DeviceName } from '../src/engine/types';
 
@@ -38,7 +37,7 @@ async function main(): Promise<void> {
   const rows: Record<string, number | string>[] = [];
   try {
     for (const k of list(values.k)) {
-      const base = await evaluate(engine, tasks, (t) => defaultRequest(t.prefix, t.suffix, { sampler: 'confidence', tokensPerStep: k, maxNewTokens: canvasFor(t) }));
+      const base = await evaluate(engine, tasks, (t) => taskRequest(t, { sampler: 'confidence', tokensPerStep: k }));
       rows.push({ k, setting: 'confidence', exact_match: base.exact_match, edit_similarity: base.edit_similarity, ms_p50: base.ms_p50, steps: base.steps_mean, remasks: 0 });
       console.error(`k=${k} confidence: ${(100 * base.exact_match).toFixed(1)}%`);
       for (const tau of list(values.tau))
@@ -46,7 +45,7 @@ async function main(): Promise<void> {
           for (const stride of list(values.stride))
             for (const fifo of list(values.fifo)) {
               const correction = { tau, maxRemask, stride, fifo };
-              const s = await evaluate(engine, tasks, (t) => defaultRequest(t.prefix, t.suffix, { sampler: 'backplay', tokensPerStep: k, correction, maxNewTokens: canvasFor(t) }));
+              const s = await evaluate(engine, tasks, (t) => taskRequest(t, { sampler: 'backplay', tokensPerStep: k, correction }));
               const setting = `tau ${tau} K ${maxRemask} d ${stride} B ${fifo}`;
               rows.push({ k, setting, exact_match: s.exact_match, edit_similarity: s.edit_similarity, ms_p50: s.ms_p50, steps: s.steps_mean, remasks: s.remasks_mean });
               console.error(`k=${k} ${setting}: ${(100 * s.exact_match).toFixed(1)}%, edit ${s.edit_similarity.toFixed(3)}, p50 ${s.ms_p50.toFixed(1)} ms, steps ${s.steps_mean.toFixed(2)}`);

@@ -4,9 +4,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { collectSourceFiles } from './engine/collectFiles';
-import { DEFAULT_CORRECTION, DEFAULT_MAX_NEW_TOKENS, defaultRequest } from './engine/defaults';
+import { cursorMidLine, DEFAULT_CORRECTION, DEFAULT_MAX_NEW_TOKENS, defaultRequest } from './engine/defaults';
 import { SAMPLER_NAMES } from './engine/decode/policies';
-import { canvasFor, evaluate, readTasks, type EvalTask } from './engine/evaluate';
+import { canvasFor, evaluate, readTasks, singleLineFor, type EvalTask } from './engine/evaluate';
 import { LocalEngine } from './engine/localEngine';
 import { renderDraft } from './engine/renderDraft';
 import type { CompletionRequest, DeviceName, HeadTrainProgress, SamplerName } from './engine/types';
@@ -85,6 +85,7 @@ function baseRequest(values: Values, prefix: string, suffix: string, correction:
     sampler: sampler(values.sampler as string | undefined),
     tokensPerStep: int(values['tokens-per-step'] as string | undefined, 'tokens-per-step', 2, 1),
     maxNewTokens: int(values['max-new-tokens'] as string | undefined, 'max-new-tokens', task ? canvasFor(task) : DEFAULT_MAX_NEW_TOKENS, 0),
+    singleLine: task ? singleLineFor(task) : cursorMidLine(suffix),
     contextTokens: contextTokens === undefined ? undefined : int(contextTokens, 'context-tokens', 0, 1),
     seed: int(values.seed as string | undefined, 'seed', 0),
     threshold: num(values.threshold as string | undefined, 'threshold', 0.9),

@@ -18,6 +18,12 @@ export const DEFAULT_SURROUNDING_TOKENS = 104;
 /** Fast-dLLM's threshold. */
 export const DEFAULT_THRESHOLD = 0.9;
 
+/** True when code follows the cursor on its line: an editor then shows a one-line suggestion. */
+export function cursorMidLine(suffix: string): boolean {
+  const lineEnd = suffix.indexOf('\n');
+  return /\S/.test(lineEnd < 0 ? suffix : suffix.slice(0, lineEnd));
+}
+
 export function defaultRequest(prefix: string, suffix: string, overrides: Partial<CompletionRequest> = {}): CompletionRequest {
   return {
     prefix,

@@ -1,7 +1,7 @@
 // The eval behind `backplay eval` and the benchmark sweep: complete every task, score it, summarise.
 import * as fs from 'node:fs';
 import type { Completion, CompletionRequest, Engine } from './types';
-import { BLOCK_MAX_NEW_TOKENS, DEFAULT_MAX_NEW_TOKENS } from './defaults';
+import { BLOCK_MAX_NEW_TOKENS, DEFAULT_MAX_NEW_TOKENS, defaultRequest } from './defaults';
 import { editSimilarity, exactMatch, mean, percentile } from './metrics';
 
 export interface EvalTask {
@@ -39,6 +39,16 @@ export interface EvalSummary extends EvalScores {
 /** Canvas size for a task: multi-line (`block`) tasks get a larger one, as an editor asks for a block. */
 export function canvasFor(task: EvalTask): number {
   return task.kind === 'block' ? BLOCK_MAX_NEW_TOKENS : DEFAULT_MAX_NEW_TOKENS;
+}
+
+/** Line tasks are asked as an editor asks for one line: the completion ends at its first line break. */
+export function singleLineFor(task: EvalTask): boolean {
+  return task.kind !== 'block';
+}
+
+/** The default request for a task, with its canvas and line mode; `overrides` win. */
+export function taskRequest(task: EvalTask, overrides: Partial<CompletionRequest> = {}): CompletionRequest {
+  return defaultRequest(task.prefix, task.suffix, { maxNewTokens: canvasFor(task), singleLine: singleLineFor(task), ...overrides });
 }
 
 export function readTasks(file: string, limit?: number): EvalTask[] {

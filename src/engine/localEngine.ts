@@ -24,13 +24,12 @@ import { createOrtScorer } from './decode/ortScorer';
 import type { Scorer } from './decode/scores';
 import { loadHead } from './head/ortHead';
 import { trainHead as trainLookbackHead } from './head/trainer';
-import { evaluate } from './evaluate';
-import { defaultRequest } from './defaults';
+import { evaluate, taskRequest } from './evaluate';
 import { lineTasks } from './lineTasks';
 import { readModelConfig, type ModelConfig } from './modelConfig';
 import { OnnxFrozenModel } from './modelSession';
 import { sessionOptions, type Logger } from './ortSession';
-import { BpeTokenizer, encodeHead, encodeTail, type TextTokenizer } from './tokenizer';
+import { BpeTokenizer, encodeHead, encodeTail, lineBreakIds, type TextTokenizer } from './tokenizer';
 
 export const SHIPPED_HEAD_FILE = 'head.onnx';
 
@@ -55,6 +54,7 @@ export class LocalEngine implements Engine {
   private head: DisposableHead | undefined;
   private headInfo: EngineInfo['head'] = { source: 'none' };
   private readonly slotText = new Map<number, string>();
+  private lineBreaks: number[] | undefined;
 
   constructor(private readonly parts: EngineParts) {}
 
@@ -160,6 +160,7 @@ export class LocalEngine implements Engine {
       prefixIds: window.prefixIds,
       suffixIds: window.suffixIds,
       slots: window.slots,
+      endTokens: request.singleLine ? (this.lineBreaks ??= lineBreakIds(tokenizer)) : undefined,
       tokensPerStep: request.tokensPerStep,
       blockLength: request.blockLength ?? DEFAULT_BLOCK_LENGTH,
       correction: request.correction,
@@ -226,7 +227,7 @@ export class LocalEngine implements Engine {
       if (tasks.length === 0) return NaN;
       const head = which === 'before' ? current : headPath && load ? await load(headPath, provider, config.hiddenSize) : undefined;
       try {
-        const summary = await evaluate({ complete: (r) => this.completeWith(head, r) } as Engine, tasks, (t) => defaultRequest(t.prefix, t.suffix));
+        const summary = await evaluate({ complete: (r) => this.completeWith(head, r) } as Engine, tasks, (t) => taskRequest(t));
         return summary.exact_match;
       } finally {
         if (head && head !== current) await head.dispose?.();

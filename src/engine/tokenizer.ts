@@ -8,6 +8,15 @@ import { Tokenizer } from '@huggingface/tokenizers';
 export interface TextTokenizer {
   encode(text: string): number[];
   decode(ids: number[]): string;
+  /** Ids run from 0 to size - 1. */
+  readonly size: number;
+}
+
+/** Ids of the tokens whose text holds a line break (byte-level BPE merges "\n" with indentation). */
+export function lineBreakIds(tokenizer: TextTokenizer): number[] {
+  const ids: number[] = [];
+  for (let id = 0; id < tokenizer.size; id++) if (tokenizer.decode([id]).includes('\n')) ids.push(id);
+  return ids;
 }
 
 /** Lone UTF-16 surrogates have no UTF-8 encoding; replace them with U+FFFD ourselves so encoding never depends on how a library treats them. */
@@ -19,6 +28,7 @@ export class BpeTokenizer implements TextTokenizer {
   private constructor(
     private readonly encoder: Tokenizer,
     private readonly decoder: Tokenizer,
+    readonly size: number,
   ) {}
 
   static load(modelDir: string): BpeTokenizer {
@@ -29,7 +39,10 @@ export class BpeTokenizer implements TextTokenizer {
     } catch (err) {
       throw new Error(`cannot read the tokenizer ${file}: ${(err as Error).message}`);
     }
-    return new BpeTokenizer(new Tokenizer({ ...json, added_tokens: [] }, {}), new Tokenizer(json, {}));
+    const model = json.model as { vocab?: Record<string, number> } | undefined;
+    const added = (json.added_tokens ?? []) as { id: number }[];
+    const size = Math.max(-1, ...Object.values(model?.vocab ?? {}), ...added.map((t) => t.id)) + 1;
+    return new BpeTokenizer(new Tokenizer({ ...json, added_tokens: [] }, {}), new Tokenizer(json, {}), size);
   }
 
   encode(text: string): number[] {

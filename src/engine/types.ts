@@ -22,6 +22,8 @@ export interface CompletionRequest {
   languageId?: string;
   /** Size of the masked canvas: the most tokens the completion may have. */
   maxNewTokens: number;
+  /** The completion ends at its first line break (the editor shows one line, e.g. mid-line). */
+  singleLine?: boolean;
   /** Tokens committed per step (k). */
   tokensPerStep: number;
   sampler: SamplerName;

@@ -126,6 +126,7 @@ export class CompletionController {
     const request: CompletionRequest = {
       ...spot,
       maxNewTokens: settings.maxNewTokens,
+      singleLine,
       tokensPerStep: settings.tokensPerStep,
       sampler: effectiveSampler(settings),
       correction: {

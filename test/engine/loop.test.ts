@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { AbortError, denoise, type DecodeInput } from '../../src/engine/decode/loop';
+import { AbortError, CLOSE_AT, denoise, type DecodeInput } from '../../src/engine/decode/loop';
 import { createPolicy } from '../../src/engine/decode/policies';
 import type { SamplerName, SlotState } from '../../src/engine/types';
 import { EOM, FakeHead, FakeModel, MASK, SPECIAL } from './fixtures/fakeModel';
@@ -54,27 +54,24 @@ describe('denoising loop', () => {
     assert.ok(!out.ids.includes(MASK));
   });
 
-  it('cuts at the first end-of-middle and pads the rest without spending steps', async () => {
-    // eom at slot 2 is the most confident: step 1 commits it, then slots 0 and 1 remain.
-    const want = [3, 4, EOM, 6, 7, 8, 9, 10];
-    const model = new FakeModel(PREFIX.length, want, [0.8, 0.7, 0.99, 0.9, 0.9, 0.9, 0.9, 0.9]);
-    const out = await denoise(input(model));
+  it('ends the middle at the first open slot once the end is likely there, and pads the rest without steps', async () => {
+    const want = [3, 4, EOM, EOM, EOM, EOM, EOM, EOM];
+    const model = new FakeModel(PREFIX.length, want, [0.6, 0.7, 0.99, 0.99, 0.99, 0.99, 0.99, 0.99]);
+    const steps: { ids: number[]; states: SlotState[] }[] = [];
+    const out = await denoise(input(model, { onStep: (_s, ids, states) => steps.push({ ids: Array.from(ids), states }) }));
     assert.deepEqual(out.ids, [3, 4]);
+    // Padding, however sure, waits for the content: slot 1, slot 0, then the end at slot 2.
     assert.equal(out.steps, 3);
-    const last = model.inputs[model.inputs.length - 1];
-    assert.deepEqual(Array.from(last.slice(PREFIX.length + 2, PREFIX.length + 8)), Array(6).fill(EOM));
+    assert.deepEqual(steps[0].states, ['masked', 'committed', 'masked', 'masked', 'masked', 'masked', 'masked', 'masked']);
+    assert.deepEqual(steps[2].ids, [3, 4, EOM, EOM, EOM, EOM, EOM, EOM]);
   });
 
-  it('commits trailing padding as sure as this step\'s token with it, without spending steps', async () => {
-    // Padding is most confident at the far end: by confidence alone, one token per step would
-    // spend the first 5 steps on it.
-    const want = [3, 4, 5, EOM, EOM, EOM, EOM, EOM];
-    const model = new FakeModel(PREFIX.length, want, [0.6, 0.7, 0.8, 0.9, 0.91, 0.92, 0.93, 0.99]);
-    const states: SlotState[][] = [];
-    const out = await denoise(input(model, { onStep: (_s, _ids, st) => states.push(st) }));
-    assert.deepEqual(out.ids, [3, 4, 5]);
-    assert.equal(out.steps, 3);
-    assert.deepEqual(states[0], ['masked', 'masked', 'committed', 'committed', 'committed', 'committed', 'committed', 'committed']);
+  it(`ends the middle only when the end is at least ${CLOSE_AT} likely at the first open slot`, async () => {
+    const sure = await denoise(input(new FakeModel(PREFIX.length, [EOM, EOM], [CLOSE_AT + 0.1, 0.9]), { slots: 2 }));
+    assert.deepEqual([sure.ids, sure.steps], [[], 1]);
+    const unsure = await denoise(input(new FakeModel(PREFIX.length, [EOM, EOM], [CLOSE_AT - 0.1, 0.9]), { slots: 2 }));
+    assert.equal(unsure.ids.length, 1, 'the first slot gets the best content token; the second then ends the middle');
+    assert.ok(![EOM, MASK].includes(unsure.ids[0]));
   });
 
   it('leaves padding less sure than the content for later steps', async () => {
@@ -86,6 +83,16 @@ describe('denoising loop', () => {
     assert.deepEqual(states[0].slice(3), ['masked', 'masked', 'masked', 'masked', 'masked']);
     // Content first (3 steps), then the closing eom, which pads the rest.
     assert.equal(out.steps, 4);
+  });
+
+  it('end tokens (a one-line request: the line breaks) end the middle as end-of-middle does', async () => {
+    const NEWLINE = 11;
+    const want = [3, 4, NEWLINE, 6, 7, 8, 9, 10];
+    const conf = [0.9, 0.9, 0.9, 0.8, 0.8, 0.8, 0.8, 0.8];
+    const oneLine = await denoise(input(new FakeModel(PREFIX.length, want, conf), { endTokens: [NEWLINE] }));
+    assert.deepEqual([oneLine.ids, oneLine.steps], [[3, 4], 3]);
+    const anyLength = await denoise(input(new FakeModel(PREFIX.length, want, conf)));
+    assert.deepEqual(anyLength.ids, want);
   });
 
   it('decodes block by block: no slot of block 2 before block 1 is full', async () => {

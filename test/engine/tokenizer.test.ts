@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BpeTokenizer, encodeHead, encodeTail, replaceLoneSurrogates } from '../../src/engine/tokenizer';
+import { BpeTokenizer, encodeHead, encodeTail, lineBreakIds, replaceLoneSurrogates } from '../../src/engine/tokenizer';
 import { byteTokenId, byteTokenizerJson } from './fixtures/byteTokenizer';
 
 function byteTokenizer(): BpeTokenizer {
@@ -60,5 +60,19 @@ describe('tokenizer', () => {
     assert.ok(ids.length < text.length);
     assert.equal(real.decode(ids), text);
     assert.equal(real.decode([0, 1, 2]), '<|endoftext|><|mask|><|eom|>');
+  });
+
+  it('knows its size and which tokens hold a line break (what ends a one-line completion)', function () {
+    if (!fs.existsSync(trained)) this.skip();
+    const real = BpeTokenizer.load(path.dirname(trained));
+    assert.equal(real.size, 4096);
+    const breaks = lineBreakIds(real);
+    for (const text of ['\n', '\n  ', '\n\t\t']) {
+      const ids = real.encode(text);
+      assert.equal(ids.length, 1, JSON.stringify(text));
+      assert.ok(breaks.includes(ids[0]), JSON.stringify(text));
+    }
+    for (const id of real.encode('return a + b;')) assert.ok(!breaks.includes(id));
+    assert.ok(![0, 1, 2].some((id) => breaks.includes(id)));
   });
 });

@@ -21,6 +21,8 @@ export interface DecodeInput {
   suffixIds: number[];
   /** Canvas size n: the most tokens the completion may have. */
   slots: number;
+  /** Tokens that end the completion like end-of-middle does (a one-line request: the line-break tokens). */
+  endTokens?: readonly number[];
   tokensPerStep: number;
   blockLength: number;
   correction: CorrectionSettings;
@@ -54,24 +56,12 @@ export class AbortError extends Error {
 const REMASK_STEPS_PER_SLOT = 2;
 
 /**
- * The masked slots at the end of the span, contiguous, that the model predicts as end-of-middle
- * padding (slots already holding padding are skipped over). Listed from the far end.
+ * The middle ends at the first open slot when the model gives end-of-middle (end-of-text, or one of
+ * `endTokens`) there at least this probability. Only that slot may end it: training pads every canvas after its middle,
+ * so the model predicts padding for most slots it cannot yet fill, and ending the middle wherever
+ * padding is likely cut most completions after 2-3 tokens (bench/tasks/heldout.jsonl, model 0.1.0).
  */
-export function trailingPadRun(
-  scores: { predicted: Int32Array },
-  live: number,
-  slotId: (slot: number) => number,
-  special: { mask: number; eom: number },
-): number[] {
-  const run: number[] = [];
-  for (let s = live - 1; s >= 0; s--) {
-    const id = slotId(s);
-    if (id === special.eom) continue;
-    if (id !== special.mask || scores.predicted[s] !== special.eom) break;
-    run.push(s);
-  }
-  return run;
-}
+export const CLOSE_AT = 0.5;
 
 export async function denoise(input: DecodeInput): Promise<DecodeResult> {
   const { special, slots: n, policy } = input;
@@ -87,7 +77,8 @@ export async function denoise(input: DecodeInput): Promise<DecodeResult> {
   const rng = seededRng(input.seed);
   const scorer = input.scorer ?? jsScorer;
   const everRemasked = new Uint8Array(n);
-  const padFilled = new Uint8Array(n); // filled with eom after an earlier eom closed the span: no step spent
+  const padFilled = new Uint8Array(n); // filled with eom after the middle ended: no step spent
+  const tokens = { mask: special.mask, closing: [special.eom, special.eot, ...(input.endTokens ?? [])] };
   const fifo: number[] = [];
   const stride = Math.max(1, Math.floor(input.correction.stride));
   const result: DecodeResult = { ids: [], steps: 0, forwardPasses: 0, headCalls: 0, remasks: 0, modelMs: 0, headMs: 0 };
@@ -146,32 +137,18 @@ export async function denoise(input: DecodeInput): Promise<DecodeResult> {
     // Look-back candidates: generated slots the model saw (not masked) in this very pass.
     const visible: number[] = [];
     if (lookBack) for (let s = 0; s < live; s++) if (visibleBefore[s] && !fifo.includes(s)) visible.push(s);
-    // Masked slots after the current block are scored too: they may hold the trailing padding.
-    const maskedAfterBlock: number[] = [];
-    for (let s = blockEnd; s < live; s++) if (isMasked(s)) maskedAfterBlock.push(s);
-    const scores = await scorer(out.logits, out.vocab, start, canvas.subarray(start, start + n), special.mask, [
-      ...maskedInBlock,
-      ...maskedAfterBlock,
-      ...visible,
-    ]);
+    const scores = await scorer(out.logits, out.vocab, start, canvas.subarray(start, start + n), tokens, [...maskedInBlock, ...visible]);
 
-    // Padding is structure, not content: training pads every canvas after its middle, and the model
-    // is surest of it at the far end, so committing it by confidence would spend most steps of a
-    // short completion on padding from the back. The policy picks among the other slots; trailing
-    // padding at least as confident as the weakest pick comes free with them.
-    const run = trailingPadRun(scores, live, slot, special);
-    const inRun = new Set(run);
-    const contentSlots = maskedInBlock.filter((s) => !inRun.has(s));
-    const committed = policy.commit({ scores, maskedInBlock: contentSlots.length > 0 ? contentSlots : maskedInBlock, tokensPerStep: k });
-    const bar = Math.min(...committed.map((s) => scores.confidence[s]));
-    const padding: number[] = [];
-    for (const s of run) {
-      if (committed.includes(s)) continue;
-      if (!(scores.confidence[s] >= bar)) break;
-      padding.push(s);
+    let committed: number[];
+    if (scores.closeProb[firstMasked] >= CLOSE_AT) {
+      committed = [firstMasked];
+      canvas[start + firstMasked] = special.eom;
+    } else {
+      // Slots the model sees as padding wait: they fill for free once the middle ends.
+      const content = maskedInBlock.filter((s) => scores.confidence[s] >= scores.closeProb[s]);
+      committed = policy.commit({ scores, maskedInBlock: content.length > 0 ? content : maskedInBlock, tokensPerStep: k });
+      for (const s of committed) canvas[start + s] = scores.predicted[s];
     }
-    for (const s of committed) canvas[start + s] = scores.predicted[s];
-    for (const s of padding) canvas[start + s] = special.eom;
 
     let flagged: number[] = [];
     const liveNow = liveEnd(); // a committed end-of-middle may have closed the span
@@ -210,7 +187,7 @@ export async function denoise(input: DecodeInput): Promise<DecodeResult> {
 
     if (input.onStep) {
       const ids = Int32Array.from(canvas.subarray(start, start + n));
-      const committedNow = new Set([...committed, ...padding]);
+      const committedNow = new Set(committed);
       const flaggedNow = new Map(flagged.map((s, i) => [s, flaggedIds[i]]));
       const states: SlotState[] = [];
       for (let s = 0; s < n; s++) {

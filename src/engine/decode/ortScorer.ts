@@ -4,7 +4,7 @@
 // does the same work in a fraction of that.
 import { onnx } from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
-import type { Scorer, SlotScores } from './scores';
+import type { ScoredTokens, Scorer, SlotScores } from './scores';
 
 function scoringGraph(): Uint8Array {
   const T = onnx.TensorProto.DataType;
@@ -32,13 +32,23 @@ function scoringGraph(): Uint8Array {
   return onnx.ModelProto.encode(model).finish();
 }
 
+/** Index of the largest probability among the tokens that are not closing (the mask is already 0). */
+function contentArgmax(row: Float32Array, closing: number[]): number {
+  let best = -1;
+  for (let v = 0; v < row.length; v++) if (!closing.includes(v) && (best < 0 || row[v] > row[best])) best = v;
+  return best;
+}
+
 export async function createOrtScorer(): Promise<Scorer & { release(): Promise<void> }> {
   const session = await ort.InferenceSession.create(scoringGraph(), { executionProviders: ['cpu'], intraOpNumThreads: 1 });
-  const scorer = async (logits: Float32Array, vocab: number, start: number, current: ArrayLike<number>, maskId: number, which: number[]) => {
+  const scorer = async (logits: Float32Array, vocab: number, start: number, current: ArrayLike<number>, tokens: ScoredTokens, which: number[]) => {
     const slots = current.length;
+    const maskId = tokens.mask;
+    const closing = tokens.closing.filter((c) => c >= 0 && c < vocab);
     const scores: SlotScores = {
       predicted: new Int32Array(slots).fill(-1),
       confidence: new Float32Array(slots),
+      closeProb: new Float32Array(slots),
       currentProb: new Float32Array(slots),
     };
     if (which.length === 0) return scores;
@@ -52,13 +62,17 @@ export async function createOrtScorer(): Promise<Scorer & { release(): Promise<v
     const best = out.best.data as BigInt64Array;
     const confidence = out.confidence.data as Float32Array;
     which.forEach((s, r) => {
-      const p = confidence[r];
-      if (!(p > 0)) {
+      if (!(confidence[r] > 0)) {
         scores.predicted[s] = maskId === 0 ? 1 : 0; // NaN logits (a broken model): end, never throw
+        scores.closeProb[s] = 1;
         return;
       }
-      scores.predicted[s] = Number(best[r]);
-      scores.confidence[s] = p;
+      const row = probs.subarray(r * vocab, (r + 1) * vocab);
+      let top = Number(best[r]);
+      if (closing.includes(top)) top = contentArgmax(row, closing); // the few rows whose argmax ends the middle
+      scores.predicted[s] = top;
+      scores.confidence[s] = row[top];
+      for (const c of closing) scores.closeProb[s] += row[c];
       const cur = current[s];
       scores.currentProb[s] = cur === maskId || cur < 0 || cur >= vocab ? 0 : probs[r * vocab + cur];
     });
