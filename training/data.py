@@ -71,33 +71,55 @@ def _middle_length(raw, start, kind, is_newline, rng):
     return int(ends[lines - 1]) if len(ends) >= lines else MAX_MIDDLE
 
 
-def completion_rows(data, rng, batch, length, mask_id, eom_id, is_newline):
+SUFFIX_SHARE = 0.25  # src/engine/decode/window.ts: the suffix gets a quarter of the context left after the canvas
+
+
+def completion_rows(data, rng, batch, length, mask_id, eom_id, is_newline, canvas_sizes=None):
+    """Completion-shaped rows. With `canvas_sizes` (the engine's canvases, e.g. [24, 64]) each row is laid
+    out as the engine lays out a request of `length` tokens: the smallest canvas that holds the middle,
+    the suffix taking SUFFIX_SHARE of the room left, the prefix the rest. Without it, the canvas starts
+    anywhere and holds up to MAX_EXTRA_PADS pads after the middle."""
     inp = np.full((batch, length), IGNORE, dtype=np.int64)
     tgt = np.full((batch, length), IGNORE, dtype=np.int64)
     max_middle, max_pads = min(MAX_MIDDLE, length // 4), min(MAX_EXTRA_PADS, length // 4)
+    if canvas_sizes:
+        max_middle = min(max(canvas_sizes), length // 2)
     kinds = ("rest_of_line", "lines", "span")
     for b in range(batch):
-        o = int(rng.integers(0, len(data) - 2 * length))
-        raw = np.asarray(data[o:o + 2 * length], dtype=np.int64)
+        span = 3 * length if canvas_sizes else 2 * length
+        o = int(rng.integers(0, len(data) - span))
+        raw = np.asarray(data[o:o + span], dtype=np.int64)
         kind = kinds[int(rng.integers(0, 3))]
-        start = int(rng.integers(0, length - max_middle - max_pads))
+        # engine layout: a whole prefix before the canvas (an <|endoftext|> in it marks a file start)
+        start = length + int(rng.integers(0, length // 2)) if canvas_sizes else int(rng.integers(0, length - max_middle - max_pads))
         if kind == "lines":  # whole lines: begin right after a line break
             breaks = np.flatnonzero(is_newline[raw[start:start + 64]])
             if len(breaks):
                 start += int(breaks[0]) + 1
         n_mid = min(_middle_length(raw, start, kind, is_newline, rng), max_middle)
-        n = max(1, n_mid + int(rng.integers(0, max_pads + 1)))
-        start = min(start, length - n)  # the canvas stays inside the row (the suffix may be empty)
+        if canvas_sizes:
+            n = min([c for c in canvas_sizes if c >= n_mid] or [n_mid])
+            room = length - n
+            prefix_len = room - int(room * SUFFIX_SHARE)
+            # the document before the middle is raw[:start]; shorter than the engine's prefix near a file start
+            raw_prefix = raw[max(0, start - prefix_len):start]
+            suffix = raw[start + n_mid:start + n_mid + length - len(raw_prefix) - n]
+            at = len(raw_prefix)
+        else:
+            n = max(1, n_mid + int(rng.integers(0, max_pads + 1)))
+            start = min(start, length - n)  # the canvas stays inside the row (the suffix may be empty)
+            raw_prefix, at = raw[:start], start
+            suffix = raw[start + n_mid:start + n_mid + length - start - n]
         canvas = np.concatenate([raw[start:start + n_mid], np.full(n - n_mid, eom_id)])
-        suffix = raw[start + n_mid:start + n_mid + length - start - n]
         masked = rng.random(n) < rng.random()
         masked[rng.integers(0, n)] = True
-        inp[b] = np.concatenate([raw[:start], np.where(masked, mask_id, canvas), suffix])
-        tgt[b, start:start + n] = np.where(masked, canvas, IGNORE)
+        row = np.concatenate([raw_prefix, np.where(masked, mask_id, canvas), suffix])
+        inp[b, :len(row)] = row
+        tgt[b, at:at + n] = np.where(masked, canvas, IGNORE)
     return inp, tgt
 
 
-def diffusion_batch(data, rng, batch, length, meta, is_newline, completion_share):
+def diffusion_batch(data, rng, batch, length, meta, is_newline, completion_share, canvas_sizes=None):
     """(plain MDLM rows, completion rows): each a pair of [b, T] tensors, or None when empty."""
     n_comp = int(round(batch * completion_share))
     parts = []
@@ -107,7 +129,7 @@ def diffusion_batch(data, rng, batch, length, meta, is_newline, completion_share
     else:
         parts.append(None)
     if n_comp:
-        parts.append(completion_rows(data, rng, n_comp, length, meta["mask_id"], meta["eom_id"], is_newline))
+        parts.append(completion_rows(data, rng, n_comp, length, meta["mask_id"], meta["eom_id"], is_newline, canvas_sizes))
     else:
         parts.append(None)
     return [None if p is None else (torch.from_numpy(p[0]), torch.from_numpy(p[1])) for p in parts]

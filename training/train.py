@@ -25,12 +25,13 @@ import torch
 import torch.nn.functional as F
 
 import data as D
+import evaluate as E
 from model import BackPlayLM, ModelConfig
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 VAL_MASK_RATES = (0.15, 0.5, 0.85)
 LOG_FIELDS = ["step", "tokens", "phase", "train_loss", "val_loss", "lr", "elapsed_s",
-              "val_ar", "val_m15", "val_m50", "val_m85", "val_fim"]
+              "val_ar", "val_m15", "val_m50", "val_m85", "val_fim", "val_em", "val_es"]
 
 
 def load_config(path, overrides=()):
@@ -100,8 +101,13 @@ def evaluate(model, val, cfg, meta, is_newline, device):
     for rate in VAL_MASK_RATES:
         inp, tgt = D.mask_rows(windows[:, :T], rng, meta["mask_id"], rates=np.full(n, rate))
         out[f"val_m{int(rate * 100)}"] = masked_ce(model, torch.from_numpy(inp), torch.from_numpy(tgt), device).item()
-    inp, tgt = D.completion_rows(val, rng, n, T, meta["mask_id"], meta["eom_id"], is_newline)
+    inp, tgt = D.completion_rows(val, rng, n, T, meta["mask_id"], meta["eom_id"], is_newline, cfg.get("canvas_sizes"))
     out["val_fim"] = masked_ce(model, torch.from_numpy(inp), torch.from_numpy(tgt), device).item()
+    if cfg.get("eval_tasks"):  # what the losses stand for: held-out completions at one token per step
+        tasks = E.read_tasks(resolve(cfg["eval_tasks"]), cfg.get("eval_tasks_limit"))
+        decoder = E.ByteLevelDecoder(resolve(cfg["tokenizer"]), skip_ids=(meta["mask_id"], meta["eom_id"], meta["eot_id"]))
+        k1 = E.evaluate(model, meta, tasks, decoder, [1], device)["by_k"]["1"]
+        out["val_em"], out["val_es"] = k1["exact_match"], k1["edit_similarity"]
     model.train()
     return out
 
@@ -203,7 +209,7 @@ def train(cfg):
             state["tokens"] += inp.numel()
         else:
             plain, comp = D.diffusion_batch(train_data, rng, cfg["batch_diff"], cfg["seq_len_diff"], meta,
-                                            is_newline, cfg["completion_share"])
+                                            is_newline, cfg["completion_share"], cfg.get("canvas_sizes"))
             parts = [(1 - cfg["completion_share"], plain), (cfg["completion_share"], comp)]
             loss = sum(w * masked_ce(step_fn, *p, device) for w, p in parts if p is not None)
             state["tokens"] += sum(p[0].numel() for _, p in parts if p is not None)
