@@ -11,7 +11,8 @@ What it runs mirrors the engine's `confidence` sampler (src/engine/decode/loop.t
 head): the canvas is `prefix [MASK]*n suffix` fitted into the engine's default context of 128 tokens
 (--context-tokens) as window.ts does (n = 24 for line kinds, 64 for blocks), semi-autoregressive
 blocks of 32 slots, k most confident masked slots of the current block committed per step (the mask token is never predicted);
-only the first open slot may end the middle, when <|eom|>/<|endoftext|> there is at least CLOSE_AT likely. Scores follow DESIGN.md's
+only the first open slot may end the middle, when <|eom|>/<|endoftext|> there is at least CLOSE_AT likely
+(line kinds: a line-break token too, as the engine's singleLine requests). Scores follow DESIGN.md's
 eval contract: exact match after trimming each line's trailing whitespace, edit similarity
 1 - Levenshtein / max(len). The engine's CLI eval stays the reference for shipped numbers; this
 one tells, on the GPU machine, whether a run is worth shipping.
@@ -109,10 +110,11 @@ def fit_window(prefix_ids, suffix_ids, slots, context):
 
 
 @torch.no_grad()
-def complete(model, prefix_ids, suffix_ids, n, k, special, device, autocast):
-    """Confidence unmasking of `prefix [MASK]*n suffix`, with the engine's end-of-middle rule; returns
-    (completion ids, steps)."""
+def complete(model, prefix_ids, suffix_ids, n, k, special, device, autocast, end_ids=()):
+    """Confidence unmasking of `prefix [MASK]*n suffix`, with the engine's end-of-middle rule (`end_ids`
+    end the middle too: the line breaks of a one-line request); returns (completion ids, steps)."""
     mask, eom, eot = special["mask"], special["eom"], special["eot"]
+    closing = [eom, eot, *end_ids]
     start = len(prefix_ids)
     canvas = torch.tensor(prefix_ids + [mask] * n + suffix_ids, dtype=torch.long, device=device)[None]
     slots = canvas[0, start:start + n]  # a view: writes go into the canvas
@@ -130,10 +132,10 @@ def complete(model, prefix_ids, suffix_ids, n, k, special, device, autocast):
         probs[:, mask] = float("-inf")
         probs = probs.softmax(-1)
         steps += 1
-        if probs[first, eom] + probs[first, eot] >= CLOSE_AT:  # the middle ends here
+        if probs[first, closing].sum() >= CLOSE_AT:  # the middle ends here
             slots[first:][slots[first:] == mask] = eom
             break
-        probs[:, [eom, eot]] = 0  # only the first open slot may end the middle
+        probs[:, closing] = 0  # only the first open slot may end the middle
         confidence, predicted = probs.max(-1)
         chosen = in_block[confidence[in_block].argsort(descending=True)[:k]]
         slots[chosen] = predicted[chosen]
@@ -160,6 +162,7 @@ def read_tasks(path, limit=None):
 
 def evaluate(model, meta, tasks, decoder, ks, device, time_budget_s=None, context_tokens=CONTEXT_TOKENS):
     special = {"mask": meta["mask_id"], "eom": meta["eom_id"], "eot": meta["eot_id"]}
+    line_breaks = [i for i, piece in decoder.pieces.items() if "Ċ" in piece]  # byte-level BPE writes \n as Ċ
     # fp32, as the engine runs model.onnx: bf16 would buy little for a model this small and can flip
     # near-tied argmaxes, which the table is meant to reflect faithfully
     autocast = contextlib.nullcontext()
@@ -171,7 +174,8 @@ def evaluate(model, meta, tasks, decoder, ks, device, time_budget_s=None, contex
             break
         prefix, suffix, n = fit_window(task["prefix_ids"], task["suffix_ids"], slots_for(task), context)
         for k in ks:
-            ids, steps = complete(model, prefix, suffix, n, k, special, device, autocast)
+            one_line = slots_for(task) == LINE_SLOTS  # src/engine/evaluate.ts singleLineFor
+            ids, steps = complete(model, prefix, suffix, n, k, special, device, autocast, line_breaks if one_line else ())
             text = decoder.decode(ids)
             rows[k].append({"kind": task.get("kind", ""), "em": exact_match(task["middle"], text),
                             "es": edit_similarity(task["middle"], text), "steps": steps})
