@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   fs.rmSync(dir, { recursive: true, force: true });
 
   // Training cost in TypeScript: forward + backward of one sequence of the trainer's usual length.
-  const trainSeq = Number(option(args, '--train-seq') ?? 200);
+  const trainSeq = Math.min(seq, Number(option(args, '--train-seq') ?? 200));
   const x = hidden.subarray(0, trainSeq * d);
   const labels = Uint8Array.from({ length: trainSeq }, (_, i) => (i % 17 === 0 ? 1 : 0));
   const mask = new Uint8Array(trainSeq).fill(1);
