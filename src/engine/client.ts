@@ -1,6 +1,8 @@
 // The engine as the extension host (or the CLI) sees it: every call is a message to one worker
 // thread that owns the model. A crashed worker fails the calls in flight with a clear error and is
-// started again on the next call.
+// started again on the next call. Head training runs in a second worker of its own, so that
+// completions keep coming while it runs (the trainer's JS math would hold the first worker for
+// hundreds of milliseconds at a time).
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { AbortError } from './decode/loop';
@@ -39,6 +41,8 @@ export class WorkerEngine implements Engine {
   private readonly running = new Set<number>();
   private headPath: string | undefined;
   private disposed = false;
+  /** The worker running trainHead, while it runs. */
+  private trainer: WorkerEngine | undefined;
 
   constructor(
     private readonly options: EngineOptions,
@@ -142,13 +146,23 @@ export class WorkerEngine implements Engine {
     this.headPath = headPath;
   }
 
-  trainHead(
+  /** Trains in a worker of its own that starts with the head in use here (the report's "before"), and ends with the run. */
+  async trainHead(
     options: HeadTrainOptions,
     hooks: { onProgress?: (p: HeadTrainProgress) => void; signal?: AbortSignal } = {},
   ): Promise<HeadTrainReport> {
-    return this.callCancellable<HeadTrainReport>({ type: 'trainHead', id: this.nextId++, options }, hooks.signal, {
-      onProgress: hooks.onProgress,
-    });
+    if (this.disposed) throw new Error('the BackPlay engine was disposed');
+    if (this.trainer) throw new Error('a correction head is already training');
+    const trainer = new WorkerEngine({ ...this.options, headPath: this.headPath ?? this.options.headPath }, this.extra);
+    this.trainer = trainer;
+    try {
+      return await trainer.callCancellable<HeadTrainReport>({ type: 'trainHead', id: trainer.nextId++, options }, hooks.signal, {
+        onProgress: hooks.onProgress,
+      });
+    } finally {
+      this.trainer = undefined;
+      await trainer.dispose();
+    }
   }
 
   /** Test hook: kills the worker as a native crash would. */
@@ -158,6 +172,7 @@ export class WorkerEngine implements Engine {
 
   async dispose(): Promise<void> {
     this.disposed = true;
+    await this.trainer?.dispose();
     const worker = this.worker;
     this.worker = undefined;
     for (const [id, pending] of this.pending) {

@@ -42,6 +42,30 @@ describe('worker engine client', function () {
     }
   });
 
+  it('trains a head in a worker of its own: completions go on while it runs', async () => {
+    const files = Array.from({ length: 4 }, (_, f) => ({
+      path: `f${f}.ts`,
+      text: Array.from({ length: 40 }, (_, i) => `export const value${f}_${i} = compute(${i}, ${f});`).join('\n'),
+    }));
+    const outPath = path.join(dir, 'trained-in-worker.onnx');
+    const events: string[] = [];
+    let training = true;
+    const train = engine.trainHead({ files, outPath, seed: 1, timeBudgetMs: 20000 }).finally(() => {
+      training = false;
+      events.push('trained');
+    });
+    let completedWhileTraining = 0;
+    while (training && completedWhileTraining < 3) {
+      await engine.complete(defaultRequest('let a = ', ';', { maxNewTokens: 8 }));
+      if (training) completedWhileTraining++;
+    }
+    const report = await train;
+    assert.equal(completedWhileTraining, 3, `only ${completedWhileTraining} completions finished while the head trained`);
+    assert.equal(report.outPath, outPath);
+    assert.ok(fs.existsSync(outPath));
+    assert.equal((await engine.info()).head.source, 'shipped', 'training does not swap the head in by itself');
+  });
+
   it('cancels through an AbortSignal within a step', async () => {
     const controller = new AbortController();
     let drafts = 0;
