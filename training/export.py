@@ -1,7 +1,7 @@
 """Export a checkpoint to a model directory (DESIGN.md, "Model directory format").
 
     /usr/bin/python3 training/export.py CHECKPOINT OUT_DIR [--int8] [--parity] [--resume-out FILE]
-        [--tokenizer training/tokenizer/tokenizer.json] [--name backplay-base] [--version 0.1.0]
+        [--tokenizer training/tokenizer/tokenizer.json] [--name backplay-base] [--version 0.1.0] [--prior TOKENS STEPS]
 
 CHECKPOINT: training/runs/NAME/ckpt.pt or a weights-only resume file (training/resume/*.fp16.pt).
 Writes OUT_DIR/model.onnx (bidirectional mode; input `input_ids` int64 [batch, seq]; outputs `logits`
@@ -74,7 +74,7 @@ def special_id(tokenizer_path, content, fallback):
     return fallback
 
 
-def write_config(out_dir, model, ckpt, name, version):
+def write_config(out_dir, model, ckpt, name, version, prior=(0, 0)):
     meta, cfg = ckpt.get("meta", {}), model.cfg
     state = ckpt.get("state", {})
     config = {
@@ -84,7 +84,8 @@ def write_config(out_dir, model, ckpt, name, version):
         "max_seq_len": cfg.max_seq_len, "hidden_size": cfg.d_model, "vocab_size": cfg.vocab_size,
         "n_layers": cfg.n_layer, "n_heads": cfg.n_head, "hidden_layer": cfg.n_layer - 1,
         "hidden_is": "input of the last transformer block", "parameters": model.num_params(),
-        "tokens_seen": state.get("tokens"), "training_steps": state.get("step"),
+        # prior: tokens and steps of the earlier runs this one was initialized from (init_from)
+        "tokens_seen": state.get("tokens", 0) + prior[0], "training_steps": state.get("step", 0) + prior[1],
         "onnx_opset": OPSET,
     }
     with open(os.path.join(out_dir, "config.json"), "w") as f:
@@ -118,13 +119,13 @@ def write_resume(path, model, ckpt):
 
 
 def export(checkpoint, out_dir, tokenizer=None, name="backplay-base", version="0.1.0",
-           int8=False, parity=False, resume_out=None):
+           int8=False, parity=False, resume_out=None, prior=(0, 0)):
     model, ckpt = load_model(checkpoint)
     os.makedirs(out_dir, exist_ok=True)
     export_onnx(model, os.path.join(out_dir, "model.onnx"), os.path.join(out_dir, "model.int8.onnx") if int8 else None)
     if tokenizer and os.path.exists(tokenizer):
         shutil.copyfile(tokenizer, os.path.join(out_dir, "tokenizer.json"))
-    config = write_config(out_dir, model, ckpt, name, version)
+    config = write_config(out_dir, model, ckpt, name, version, prior)
     if parity:
         write_parity(out_dir, model)
     if resume_out:
@@ -142,10 +143,12 @@ def main():
     parser.add_argument("--int8", action="store_true")
     parser.add_argument("--parity", action="store_true")
     parser.add_argument("--resume-out")
+    parser.add_argument("--prior", nargs=2, type=int, default=(0, 0), metavar=("TOKENS", "STEPS"),
+                        help="tokens and steps of the earlier runs the checkpoint's run started from (init_from)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     config = export(args.checkpoint, args.out_dir, args.tokenizer, args.name, args.version,
-                    args.int8, args.parity, args.resume_out)
+                    args.int8, args.parity, args.resume_out, tuple(args.prior))
     print(json.dumps(config, indent=2))
 
 
