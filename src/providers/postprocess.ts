@@ -1,5 +1,6 @@
 // Post-processing of a raw engine completion into what the editor inserts at the cursor.
 // Pure functions only (no vscode import): the unit tests run them on fixtures that mark the cursor.
+import { cursorMidLine } from '../engine/defaults';
 
 export interface IndentStyle {
   insertSpaces: boolean;
@@ -24,7 +25,7 @@ const MIN_DISTINCT_LINE = 8;
 
 /** Non-whitespace after the cursor: the completion must stay on this line. */
 export function isMidLine(ctx: Pick<CursorContext, 'lineSuffix'>): boolean {
-  return /\S/.test(ctx.lineSuffix);
+  return cursorMidLine(ctx.lineSuffix); // the engine's rule, so the CLI and the editor agree
 }
 
 export function buildCursorContext(text: string, offset: number, indent: IndentStyle, nextLineCount = 8): CursorContext {

@@ -57,9 +57,10 @@ const REMASK_STEPS_PER_SLOT = 2;
 
 /**
  * The middle ends at the first open slot when the model gives end-of-middle (end-of-text, or one of
- * `endTokens`) there at least this probability. Only that slot may end it: training pads every canvas after its middle,
- * so the model predicts padding for most slots it cannot yet fill, and ending the middle wherever
- * padding is likely cut most completions after 2-3 tokens (bench/tasks/heldout.jsonl, model 0.1.0).
+ * `endTokens`) there at least this probability. Only that slot may end it: training pads every
+ * canvas after its middle, so the model predicts padding for most slots it cannot yet fill, and
+ * ending the middle wherever padding was likely cut most completions after 2-3 tokens
+ * (bench/tasks/heldout.jsonl, model 0.1.0).
  */
 export const CLOSE_AT = 0.5;
 

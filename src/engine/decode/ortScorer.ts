@@ -1,7 +1,7 @@
 // Slot scoring inside onnxruntime: a small graph (softmax, then argmax, max and the closing tokens'
-// summed probability over the vocabulary) built here with onnx-proto. Math.exp over rows x 4k logits was the largest cost of a step outside
-// the model in JS (about 2.4 ms of a 17 ms step, node --cpu-prof); onnxruntime's vectorized softmax
-// does the same work in a fraction of that.
+// summed probability over the vocabulary) built here with onnx-proto. Math.exp over rows x 4k logits
+// was the largest cost of a step outside the model in JS (about 2.4 ms of a 17 ms step,
+// node --cpu-prof); onnxruntime's vectorized softmax does the same work in a fraction of that.
 import { onnx } from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import type { ScoredTokens, Scorer, SlotScores } from './scores';

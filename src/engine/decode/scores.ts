@@ -17,7 +17,7 @@ export type Scorer = (
 export interface ScoredTokens {
   /** Never predicted, and left out of the softmax. */
   mask: number;
-  /** End-of-middle / end-of-text: never the prediction; their summed probability is `closeProb`. */
+  /** Tokens that end the middle (end-of-middle, end-of-text, a one-line request's line breaks): never the prediction; their summed probability is `closeProb`. */
   closing: readonly number[];
 }
 
