@@ -70,7 +70,7 @@ export class LocalEngine implements Engine {
       tokenizer,
       model,
       provider: model.provider,
-      loadHead: (file, provider, hiddenSize) => loadHead(file, sessionOptions(provider), hiddenSize),
+      loadHead: (file, provider, hiddenSize) => loadHead(file, sessionOptions(provider, 1), hiddenSize),
       scorer: await createOrtScorer(),
     });
     try {

@@ -16,13 +16,24 @@ export interface OpenedSession {
 
 export type Logger = (message: string) => void;
 
-/** Session options for `provider`; the head uses the same ones as the model (same device). */
-export function sessionOptions(provider: string): ort.InferenceSession.SessionOptions {
+/**
+ * Threads do not busy-wait between operators. With spinning (onnxruntime's default) the model's
+ * threads kept burning the cores after each pass and slowed the head and scorer sessions that run
+ * right after it, and any second process on the machine; `node out/bench/threads.js` compares both.
+ */
+export const NO_SPINNING = { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } };
+
+/**
+ * Session options for `provider`. Two threads at most by default: the editor, the extension host
+ * and the user's build share the CPU. The correction head passes 1: its graph is too small to gain
+ * from a second thread (bench/threads.ts).
+ */
+export function sessionOptions(provider: string, threads = Math.min(2, os.cpus().length)): ort.InferenceSession.SessionOptions {
   return {
     executionProviders: [provider],
     graphOptimizationLevel: 'all',
-    // Two threads at most: the editor, the extension host and the user's build share the CPU.
-    intraOpNumThreads: Math.max(1, Math.min(2, os.cpus().length)),
+    intraOpNumThreads: Math.max(1, threads),
+    extra: NO_SPINNING,
     logSeverityLevel: 3,
   };
 }

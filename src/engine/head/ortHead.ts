@@ -1,5 +1,5 @@
-// The correction head at inference: head.onnx in an onnxruntime session created with the same
-// session options (execution provider) as the frozen model, so hidden states never change device
+// The correction head at inference: head.onnx in an onnxruntime session on the same execution
+// provider as the frozen model (bench/threads.ts: one thread), so hidden states never change device
 // format on the way. A head whose input size does not fit the model fails at load, not mid-completion.
 
 import * as ort from 'onnxruntime-node';
