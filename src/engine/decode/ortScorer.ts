@@ -40,11 +40,21 @@ function scoringGraph(): Uint8Array {
 
 export async function createOrtScorer(): Promise<Scorer & { release(): Promise<void> }> {
   const session = await ort.InferenceSession.create(scoringGraph(), { executionProviders: ['cpu'], intraOpNumThreads: 1 });
+  // The closing indicator stays the same through a completion: built once per closing set.
+  let indicator: { key: string; vocab: number; closing: Float32Array } | undefined;
+  const closingIndicator = (closingIds: readonly number[], vocab: number) => {
+    const key = closingIds.join(',');
+    if (indicator?.key !== key || indicator.vocab !== vocab) {
+      const closing = new Float32Array(vocab); // 1 at the closing tokens
+      for (const c of closingIds) if (c >= 0 && c < vocab) closing[c] = 1;
+      indicator = { key, vocab, closing };
+    }
+    return indicator.closing;
+  };
   const scorer = async (logits: Float32Array, vocab: number, start: number, current: ArrayLike<number>, tokens: ScoredTokens, which: number[]) => {
     const slots = current.length;
     const maskId = tokens.mask;
-    const closing = new Float32Array(vocab); // 1 at the closing tokens
-    for (const c of tokens.closing) if (c >= 0 && c < vocab) closing[c] = 1;
+    const closing = closingIndicator(tokens.closing, vocab);
     const scores: SlotScores = {
       predicted: new Int32Array(slots).fill(-1),
       confidence: new Float32Array(slots),
