@@ -132,7 +132,7 @@ async function complete(argv: string[]): Promise<void> {
     console.error(
       `${request.sampler}, ${request.tokensPerStep} tokens/step, head ${info.head.source}: ${c.steps} steps, ${c.forwardPasses} forward passes, ` +
         `${c.headCalls} head calls, ${c.remasks} re-masked, ${c.ms.toFixed(1)} ms on ${c.provider} ` +
-        `(tokenizer ${t.tokenizeMs.toFixed(1)}, model ${t.modelMs.toFixed(1)}, head ${t.headMs.toFixed(1)}, other ${t.otherMs.toFixed(1)})`,
+        `(tokenizer ${t.tokenizeMs.toFixed(1)}, model ${t.modelMs.toFixed(1)}, head ${t.headMs.toFixed(1)}, scoring ${t.scoreMs.toFixed(1)}, other ${t.otherMs.toFixed(1)})`,
     );
   } finally {
     await engine.dispose();

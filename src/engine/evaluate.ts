@@ -23,7 +23,7 @@ export interface EvalScores {
   head_calls_mean: number;
   remasks_mean: number;
   /** Mean share of the time spent in each part of a completion. */
-  timings_mean_ms: { tokenize: number; model: number; head: number; other: number };
+  timings_mean_ms: { tokenize: number; model: number; head: number; score: number; other: number };
 }
 
 export interface EvalSummary extends EvalScores {
@@ -92,6 +92,7 @@ function score(outcomes: Outcome[]): EvalScores {
       tokenize: mean(pick((o) => o.completion.timings.tokenizeMs)),
       model: mean(pick((o) => o.completion.timings.modelMs)),
       head: mean(pick((o) => o.completion.timings.headMs)),
+      score: mean(pick((o) => o.completion.timings.scoreMs)),
       other: mean(pick((o) => o.completion.timings.otherMs)),
     },
   };

@@ -198,7 +198,8 @@ export class LocalEngine implements Engine {
         tokenizeMs,
         modelMs: result.modelMs,
         headMs: result.headMs,
-        otherMs: Math.max(0, ms - tokenizeMs - result.modelMs - result.headMs),
+        scoreMs: result.scoreMs,
+        otherMs: Math.max(0, ms - tokenizeMs - result.modelMs - result.headMs - result.scoreMs),
       },
       provider: this.parts.provider,
     };

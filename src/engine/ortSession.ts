@@ -25,8 +25,8 @@ export const NO_SPINNING = { session: { intra_op: { allow_spinning: '0' }, inter
 
 /**
  * Session options for `provider`. Two threads at most by default: the editor, the extension host
- * and the user's build share the CPU. The correction head passes 1: its graph is too small to gain
- * from a second thread (bench/threads.ts).
+ * and the user's build share the CPU. The correction head passes 1: over the engine's usual
+ * 128-168 tokens it gains nothing from a second thread (bench/threads.ts).
  */
 export function sessionOptions(provider: string, threads = Math.min(2, os.cpus().length)): ort.InferenceSession.SessionOptions {
   return {

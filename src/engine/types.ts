@@ -70,7 +70,7 @@ export interface Completion {
   remasks: number;
   ms: number;
   /** Where the time went: tokenizer, model runs, head runs, everything else. */
-  timings: { tokenizeMs: number; modelMs: number; headMs: number; otherMs: number };
+  timings: { tokenizeMs: number; modelMs: number; headMs: number; scoreMs: number; otherMs: number };
   /** The execution provider that ran the model (cpu, webgpu, cuda, dml, coreml). */
   provider: string;
 }

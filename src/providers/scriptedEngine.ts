@@ -91,7 +91,7 @@ export class ScriptedEngine implements Engine {
       headCalls: flagAt >= 0 ? 1 : 0,
       remasks,
       ms,
-      timings: { tokenizeMs: 0, modelMs: ms, headMs: 0, otherMs: 0 },
+      timings: { tokenizeMs: 0, modelMs: ms, headMs: 0, scoreMs: 0, otherMs: 0 },
       provider: 'cpu',
     };
   }

@@ -45,7 +45,7 @@ describe('local engine on a tiny real ONNX model', function () {
       if (sampler === 'backplay') assert.equal(c.headCalls, Math.floor(c.steps / 2));
       else assert.equal(c.headCalls, 0);
       const t = c.timings;
-      assert.ok(Math.abs(t.tokenizeMs + t.modelMs + t.headMs + t.otherMs - c.ms) < 1);
+      assert.ok(Math.abs(t.tokenizeMs + t.modelMs + t.headMs + t.scoreMs + t.otherMs - c.ms) < 1);
     });
   }
 

@@ -216,7 +216,7 @@ describe('denoising loop', () => {
   it('confidence sampling is deterministic', async () => {
     const a = await denoise(input(new FakeModel(PREFIX.length, want8, conf8), { tokensPerStep: 3 }));
     const b = await denoise(input(new FakeModel(PREFIX.length, want8, conf8), { tokensPerStep: 3 }));
-    assert.deepEqual(a, { ...b, modelMs: a.modelMs, headMs: a.headMs });
+    assert.deepEqual(a, { ...b, modelMs: a.modelMs, headMs: a.headMs, scoreMs: a.scoreMs });
   });
 
   it('stops within one forward pass of a cancellation', async () => {

@@ -43,6 +43,8 @@ export interface DecodeResult {
   remasks: number;
   modelMs: number;
   headMs: number;
+  /** Turning logits into per-slot predictions (the scorer: an onnxruntime graph in the engine). */
+  scoreMs: number;
 }
 
 export class AbortError extends Error {
@@ -82,7 +84,7 @@ export async function denoise(input: DecodeInput): Promise<DecodeResult> {
   const tokens = { mask: special.mask, closing: [special.eom, special.eot, ...(input.endTokens ?? [])] };
   const fifo: number[] = [];
   const stride = Math.max(1, Math.floor(input.correction.stride));
-  const result: DecodeResult = { ids: [], steps: 0, forwardPasses: 0, headCalls: 0, remasks: 0, modelMs: 0, headMs: 0 };
+  const result: DecodeResult = { ids: [], steps: 0, forwardPasses: 0, headCalls: 0, remasks: 0, modelMs: 0, headMs: 0, scoreMs: 0 };
 
   const slot = (s: number) => canvas[start + s];
   const isMasked = (s: number) => canvas[start + s] === special.mask;
@@ -138,7 +140,9 @@ export async function denoise(input: DecodeInput): Promise<DecodeResult> {
     // Look-back candidates: generated slots the model saw (not masked) in this very pass.
     const visible: number[] = [];
     if (lookBack) for (let s = 0; s < live; s++) if (visibleBefore[s] && !fifo.includes(s)) visible.push(s);
+    const t1 = performance.now();
     const scores = await scorer(out.logits, out.vocab, start, canvas.subarray(start, start + n), tokens, [...maskedInBlock, ...visible]);
+    result.scoreMs += performance.now() - t1;
 
     let committed: number[];
     if (scores.closeProb[firstMasked] >= CLOSE_AT) {
