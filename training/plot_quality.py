@@ -1,10 +1,11 @@
 """Completion quality against training compute: one point per evaluated model, as CSV and PNG.
 
-    /usr/bin/python3 training/plot_quality.py OUT.csv OUT.png --point MINUTES LABEL EVAL.json [--point ...]
+    /usr/bin/python3 training/plot_quality.py OUT.csv OUT.png --point MINUTES LABEL EVAL.json [--point ...] [--keep OLD.csv]
 
 MINUTES: the model's cumulative training time on one CPU core (all its runs together).
 EVAL.json: what `node dist/cli.js eval ... --json` printed for that model (the engine's eval, the
-reference for shipped figures). Plotted: exact match and edit similarity on the line kinds (the
+reference for shipped figures). --keep OLD.csv keeps the points of an earlier run of this script
+(e.g. --keep docs/training/quality.csv to add a model to the committed curve). Plotted: exact match and edit similarity on the line kinds (the
 `one_line` group, where the acceptance targets are set), with the targets as dashed lines.
 """
 import argparse
@@ -24,9 +25,15 @@ def main():
     parser.add_argument("csv_out")
     parser.add_argument("png_out")
     parser.add_argument("--point", nargs=3, action="append", required=True, metavar=("MINUTES", "LABEL", "EVAL_JSON"))
+    parser.add_argument("--keep", help="a CSV this script wrote earlier: its points stay on the curve")
     args = parser.parse_args()
 
     rows = []
+    if args.keep:
+        with open(args.keep, newline="") as f:
+            numeric = {"core_minutes", "line_exact_match", "line_edit_similarity", "all_exact_match", "all_edit_similarity"}
+            for row in csv.DictReader(f):
+                rows.append({k: float(v) if k in numeric else v for k, v in row.items()})
     for minutes, label, path in args.point:
         with open(path) as f:
             summary = json.load(f)
