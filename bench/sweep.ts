@@ -71,6 +71,17 @@ function acceptance(rows: Row[]): string[] {
       `- backplay above confidence at every k >= 2: **${known.every((x) => x.ok) ? 'met' : 'not met'}** (${known.map((x) => `k=${x.k}: ${pct(x.b)} vs ${pct(x.c)}`).join('; ')})`,
     );
   }
+  // The same comparison by edit similarity: not the acceptance metric, but it moves while exact match is near zero.
+  const aboveEs = KS.filter((k) => k >= 2).flatMap((k) => {
+    const b = at('backplay', k);
+    const c = at('confidence', k);
+    return b && c ? [{ k, ok: b.edit_similarity > c.edit_similarity, b: b.edit_similarity, c: c.edit_similarity }] : [];
+  });
+  if (aboveEs.length > 0) {
+    lines.push(
+      `- (by edit similarity, for information) backplay above confidence at every k >= 2: ${aboveEs.every((x) => x.ok) ? 'yes' : 'no'} (${aboveEs.map((x) => `k=${x.k}: ${f(x.b)} vs ${f(x.c)}`).join('; ')})`,
+    );
+  }
   // Wall-clock: for every time budget (each row's p50), backplay's best exact match within it vs every baseline's.
   const budgets = [...new Set(rows.map((r) => r.ms_p50))].sort((a, b) => a - b);
   const best = (sampler: string, budget: number) =>
