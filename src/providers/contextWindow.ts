@@ -29,3 +29,17 @@ export function cutWindow(text: string, offset: number, limits: WindowLimits = D
   }
   return { prefix: text.slice(prefixStart, offset), suffix: text.slice(offset, suffixEnd) };
 }
+
+/** Characters read beyond the window on each side, so that cutWindow can still cut at a line boundary. */
+export const SLICE_SLACK_CHARS = 1024;
+
+/**
+ * The part of a document of `length` characters that the provider reads around `offset`: enough for
+ * cutWindow, so that a keystroke in a huge file never copies the whole file (`getText()`).
+ */
+export function documentSlice(offset: number, length: number, limits: WindowLimits = DEFAULT_WINDOW): { start: number; end: number } {
+  return {
+    start: Math.max(0, offset - limits.maxPrefixChars - SLICE_SLACK_CHARS),
+    end: Math.min(length, offset + limits.maxSuffixChars + SLICE_SLACK_CHARS),
+  };
+}

@@ -2,6 +2,7 @@
 // Accepting a word or a line (VS Code's own commands) works on the item as for any provider.
 import * as vscode from 'vscode';
 import type { CompletionController } from './completionController';
+import { documentSlice } from './contextWindow';
 
 export class BackPlayInlineProvider implements vscode.InlineCompletionItemProvider {
   constructor(
@@ -21,10 +22,13 @@ export class BackPlayInlineProvider implements vscode.InlineCompletionItemProvid
     const editor = vscode.window.visibleTextEditors.find((e) => e.document === document);
     const insertSpaces = editor?.options.insertSpaces;
     const tabSize = editor?.options.tabSize;
+    const offset = document.offsetAt(position);
+    const lastLine = document.lineAt(document.lineCount - 1);
+    const slice = documentSlice(offset, document.offsetAt(lastLine.range.end));
     const text = await this.controller.provide(
       {
-        text: document.getText(),
-        offset: document.offsetAt(position),
+        text: document.getText(new vscode.Range(document.positionAt(slice.start), document.positionAt(slice.end))),
+        offset: offset - slice.start,
         languageId: document.languageId,
         indent: {
           insertSpaces: typeof insertSpaces === 'boolean' ? insertSpaces : true,

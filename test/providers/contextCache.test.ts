@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import { CompletionCache } from '../../src/providers/completionCache';
-import { cutWindow } from '../../src/providers/contextWindow';
+import { cutWindow, documentSlice } from '../../src/providers/contextWindow';
 import { atCursor } from './fixtures';
 
 describe('context window', () => {
@@ -19,6 +19,16 @@ describe('context window', () => {
   it('cuts inside the line when the cursor line alone is longer than the window', () => {
     const { text, offset } = atCursor(`x\n${'a'.repeat(50)}|`);
     assert.strictEqual(cutWindow(text, offset, { maxPrefixChars: 10, maxSuffixChars: 10 }).prefix, 'a'.repeat(10));
+  });
+
+  it('reads only a slice of a huge document, and cuts the same window from it as from the whole text', () => {
+    const lines = Array.from({ length: 40_000 }, (_, i) => `const v${i} = ${'x'.repeat(i % 90)};`);
+    const text = lines.join('\n');
+    for (const offset of [0, 17, 5_000, Math.floor(text.length / 2), text.length - 3, text.length]) {
+      const { start, end } = documentSlice(offset, text.length);
+      assert.ok(end - start <= 8_000, `slice of ${end - start} characters`);
+      assert.deepStrictEqual(cutWindow(text.slice(start, end), offset - start), cutWindow(text, offset), `at ${offset}`);
+    }
   });
 });
 
