@@ -12,26 +12,11 @@ import { HeadModel, zeroParams } from '../src/engine/head/model';
 import { headToOnnx } from '../src/engine/head/onnx';
 import { OrtHead } from '../src/engine/head/ortHead';
 import { makeRng } from '../src/engine/head/random';
+import { medianMs } from './timing';
 
 function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
-}
-
-function median(times: number[]): number {
-  const s = times.slice().sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-async function timeRuns(runs: number, fn: () => Promise<unknown> | unknown): Promise<number> {
-  for (let i = 0; i < 2; i++) await fn(); // warm-up: allocation, planning, JIT
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = process.hrtime.bigint();
-    await fn();
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  return median(times);
 }
 
 async function main(): Promise<void> {
@@ -53,7 +38,7 @@ async function main(): Promise<void> {
       const ids = new BigInt64Array(seq);
       for (let i = 0; i < seq; i++) ids[i] = BigInt(3 + ((i * 7919) % 3000));
       const feeds = { input_ids: new ort.Tensor('int64', ids, [1, seq]) };
-      result[`model_ms_${path.basename(file, '.onnx')}`] = await timeRuns(runs, () => session.run(feeds));
+      result[`model_ms_${path.basename(file, '.onnx')}`] = await medianMs(runs, () => session.run(feeds));
       const out = await session.run(feeds);
       hidden = out.hidden.data as Float32Array;
       d = out.hidden.dims[2];
@@ -71,7 +56,7 @@ async function main(): Promise<void> {
   const file = path.join(dir, 'head.onnx');
   fs.writeFileSync(file, headToOnnx(head));
   const ortHead = await OrtHead.load(file, sessionOptions, d);
-  result.head_ms_ort = await timeRuns(runs, () => ortHead.pWrong(hidden, 1, seq));
+  result.head_ms_ort = await medianMs(runs, () => ortHead.pWrong(hidden, 1, seq));
   await ortHead.dispose();
   fs.rmSync(dir, { recursive: true, force: true });
 
@@ -80,9 +65,9 @@ async function main(): Promise<void> {
   const x = hidden.subarray(0, trainSeq * d);
   const labels = Uint8Array.from({ length: trainSeq }, (_, i) => (i % 17 === 0 ? 1 : 0));
   const mask = new Uint8Array(trainSeq).fill(1);
-  result.head_ms_ts_forward = await timeRuns(Math.min(runs, 10), () => head.forward(x, 1, trainSeq));
+  result.head_ms_ts_forward = await medianMs(Math.min(runs, 10), () => head.forward(x, 1, trainSeq));
   result.train_seq = trainSeq;
-  result.head_ms_ts_train_step = await timeRuns(Math.min(runs, 10), () => {
+  result.head_ms_ts_train_step = await medianMs(Math.min(runs, 10), () => {
     const { logits, cache } = head.forward(x, 1, trainSeq);
     const g = zeroParams(config);
     head.backward(cache, weightedBce(logits, labels, mask, 3).grad, g);

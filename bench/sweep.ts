@@ -60,23 +60,21 @@ function acceptance(rows: Row[]): string[] {
       `- backplay at k=4 keeps ${f(ratio, 3)} of confidence at k=1's exact match (${pct(b4.exact_match)} vs ${pct(c1.exact_match)}; target >= 0.95): **${ratio >= 0.95 ? 'met' : 'not met'}**`,
     );
   }
-  const above = KS.filter((k) => k >= 2).map((k) => {
-    const b = at('backplay', k);
-    const c = at('confidence', k);
-    return b && c ? { k, ok: b.exact_match > c.exact_match, b: b.exact_match, c: c.exact_match } : undefined;
-  });
-  const known = above.filter((x): x is NonNullable<typeof x> => x !== undefined);
+  // backplay against confidence at every k >= 2, by one metric.
+  const againstConfidence = (metric: 'exact_match' | 'edit_similarity') =>
+    KS.filter((k) => k >= 2).flatMap((k) => {
+      const b = at('backplay', k);
+      const c = at('confidence', k);
+      return b && c ? [{ k, ok: b[metric] > c[metric], b: b[metric], c: c[metric] }] : [];
+    });
+  const known = againstConfidence('exact_match');
   if (known.length > 0) {
     lines.push(
       `- backplay above confidence at every k >= 2: **${known.every((x) => x.ok) ? 'met' : 'not met'}** (${known.map((x) => `k=${x.k}: ${pct(x.b)} vs ${pct(x.c)}`).join('; ')})`,
     );
   }
   // The same comparison by edit similarity: not the acceptance metric, but it moves while exact match is near zero.
-  const aboveEs = KS.filter((k) => k >= 2).flatMap((k) => {
-    const b = at('backplay', k);
-    const c = at('confidence', k);
-    return b && c ? [{ k, ok: b.edit_similarity > c.edit_similarity, b: b.edit_similarity, c: c.edit_similarity }] : [];
-  });
+  const aboveEs = againstConfidence('edit_similarity');
   if (aboveEs.length > 0) {
     lines.push(
       `- (by edit similarity, for information) backplay above confidence at every k >= 2: ${aboveEs.every((x) => x.ok) ? 'yes' : 'no'} (${aboveEs.map((x) => `k=${x.k}: ${f(x.b)} vs ${f(x.c)}`).join('; ')})`,

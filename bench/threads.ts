@@ -9,17 +9,7 @@ import { parseArgs } from 'util';
 import * as ort from 'onnxruntime-node';
 import { NO_SPINNING } from '../src/engine/ortSession';
 import { readModelConfig } from '../src/engine/modelConfig';
-
-async function medianMs(session: ort.InferenceSession, feeds: Record<string, ort.Tensor>, runs: number): Promise<number> {
-  for (let i = 0; i < 3; i++) await session.run(feeds); // warm-up: first runs allocate and plan
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await session.run(feeds);
-    times.push(performance.now() - t0);
-  }
-  return times.sort((a, b) => a - b)[Math.floor(runs / 2)];
-}
+import { medianMs } from './timing';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -46,8 +36,8 @@ async function main(): Promise<void> {
         const ids = BigInt64Array.from({ length: seq }, (_, i) => BigInt(3 + ((i * 7919) % 4000)));
         const feeds = { input_ids: new ort.Tensor('int64', ids, [1, seq]) };
         const hidden = (await model.run(feeds)).hidden;
-        const modelMs = await medianMs(model, feeds, runs);
-        const headMs = await medianMs(head, { hidden }, runs);
+        const modelMs = await medianMs(runs, () => model.run(feeds), 3);
+        const headMs = await medianMs(runs, () => head.run({ hidden }), 3);
         console.log(JSON.stringify({ model: path.basename(modelFile), seq, threads, spinning, model_ms: +modelMs.toFixed(2), head_ms: +headMs.toFixed(3) }));
         await model.release();
         await head.release();

@@ -22,7 +22,12 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(own);
   own.wrap(wire)(context, { file: metricsFile, own });
   // Activation's own stretch, kept apart from the completions' that follow.
-  appendFileSync(metricsFile, JSON.stringify({ event: 'activated', ownMaxBlockMs: Math.round(own.takeLongestMs()), at: Date.now() }) + '\n');
+  appendRecord(metricsFile, { event: 'activated', ownMaxBlockMs: Math.round(own.takeLongestMs()) });
+}
+
+/** One JSON line of the metrics file the editor tests read. */
+function appendRecord(file: string, record: object): void {
+  appendFileSync(file, JSON.stringify({ ...record, at: Date.now() }) + '\n');
 }
 
 interface Metrics {
@@ -75,7 +80,7 @@ function wire(context: vscode.ExtensionContext, metrics?: Metrics): void {
     const hostMaxStallMs = stall && loopDelay ? Math.round(loopDelay.max / 1e6) : undefined;
     const ownMaxBlockMs = stall ? Math.round(metrics.own.takeLongestMs()) : undefined;
     if (stall) loopDelay?.reset();
-    appendFileSync(metrics.file, JSON.stringify({ ...record, hostMaxStallMs, ownMaxBlockMs, at: Date.now() }) + '\n');
+    appendRecord(metrics.file, { ...record, hostMaxStallMs, ownMaxBlockMs });
   };
   const controller = new CompletionController({
     getEngine: () => engines.get(),

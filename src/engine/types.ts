@@ -69,7 +69,7 @@ export interface Completion {
   headCalls: number;
   remasks: number;
   ms: number;
-  /** Where the time went: tokenizer, model runs, head runs, everything else. */
+  /** Where the time went: tokenizer, model runs, head runs, slot scoring, everything else. */
   timings: { tokenizeMs: number; modelMs: number; headMs: number; scoreMs: number; otherMs: number };
   /** The execution provider that ran the model (cpu, webgpu, cuda, dml, coreml). */
   provider: string;
