@@ -49,6 +49,17 @@ function wire(context: vscode.ExtensionContext, metrics?: Metrics): void {
   const trace = new TraceView(context.extensionUri);
   context.subscriptions.push(log, status, liveDraft, trace);
 
+  // A notification once per distinct message: engine restarts (settings, device) must not repeat it.
+  const warned = new Set<string>();
+  const warnOnce = (message: string, isError = false) => {
+    if (warned.has(message)) return;
+    warned.add(message);
+    const show = isError ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
+    void show(message, 'Show Log', 'Restart Engine').then((choice) => {
+      if (choice === 'Show Log') log.show();
+      if (choice === 'Restart Engine') void engines.restart();
+    });
+  };
   const engines = new EngineHost({
     extensionPath: context.extensionPath,
     getSettings,
@@ -60,10 +71,12 @@ function wire(context: vscode.ExtensionContext, metrics?: Metrics): void {
         log.info(`engine ready: model ${info.modelName} on ${info.provider}, head ${info.head.source}`);
         status.setInfo(info);
         if (!getSettings().enable) status.update({ kind: 'off' });
+        if (info.head.rejected) warnOnce(`BackPlay: this workspace's retrained correction head was not loaded (${info.head.rejected}); completions use the model's own head. Retrain it to make one for this model.`);
       },
       onError: (error) => {
         log.error(`engine failed to start: ${String(error)}`);
         status.update({ kind: 'error', error: String(error) });
+        warnOnce(`BackPlay: the engine did not start (${String(error)}); there are no completions until it does.`, true);
       },
     },
   });
@@ -120,6 +133,7 @@ function wire(context: vscode.ExtensionContext, metrics?: Metrics): void {
     log,
     onHeadChanged: async () => {
       recordMetrics({ event: 'head-changed' });
+      controller.cache.clear(); // suggestions the old head shaped
       const engine = await engines.get();
       if (engine) status.setInfo(await engine.info());
     },

@@ -34,6 +34,8 @@ export interface EvalSummary extends EvalScores {
   by_kind: Record<string, EvalScores>;
   /** The tasks with a one-line canvas (all but `block`): the latency target is stated for these. */
   one_line: EvalScores;
+  /** Each task's scores in task order, for paired comparisons of two runs on the same tasks. */
+  per_task: { exact_match: number[]; edit_similarity: number[] };
 }
 
 /** Canvas size for a task: multi-line (`block`) tasks get a larger one, as an editor asks for a block. */
@@ -122,5 +124,9 @@ export async function evaluate(
     provider: outcomes[0]?.completion.provider ?? '',
     by_kind,
     one_line: score(outcomes.filter((o) => canvasFor(o.task) === DEFAULT_MAX_NEW_TOKENS)),
+    per_task: {
+      exact_match: outcomes.map((o) => (exactMatch(o.task.middle, o.completion.text) ? 1 : 0)),
+      edit_similarity: outcomes.map((o) => Number(editSimilarity(o.task.middle, o.completion.text).toFixed(4))),
+    },
   };
 }

@@ -74,7 +74,14 @@ export class LocalEngine implements Engine {
       scorer: await createOrtScorer(),
     });
     try {
-      await engine.setHead(options.headPath);
+      await engine.setHead(options.headPath).catch(async (err: Error) => {
+        if (!options.headPath) throw err;
+        // A retrained head that is gone or no longer fits (another model) must not cost the user
+        // every completion: fall back to the folder's own head and say why.
+        extras.log?.(`head ${options.headPath} not loaded (${err.message}); using the model folder's own`);
+        await engine.setHead(undefined);
+        engine.headInfo = { ...engine.headInfo, rejected: err.message };
+      });
       await engine.warmUp();
     } catch (err) {
       await engine.dispose();
@@ -189,6 +196,7 @@ export class LocalEngine implements Engine {
     const ms = performance.now() - t0;
     return {
       text,
+      truncated: result.filled,
       steps: result.steps,
       forwardPasses: result.forwardPasses,
       headCalls: result.headCalls,

@@ -33,3 +33,17 @@ export function percentile(values: number[], p: number): number {
 export function mean(values: number[]): number {
   return values.length === 0 ? NaN : values.reduce((a, b) => a + b, 0) / values.length;
 }
+
+/**
+ * Mean of the per-task differences a[i] - b[i] of two samplers on the same tasks, with a 95%
+ * interval by the normal approximation (n in the hundreds here). Pairing removes the tasks' own
+ * spread, which is what makes differences of a few thousandths of edit similarity decidable.
+ */
+export function pairedDifference(a: number[], b: number[]): { mean: number; low: number; high: number } {
+  if (a.length !== b.length) throw new Error(`paired samples differ in length: ${a.length} vs ${b.length}`);
+  const d = a.map((x, i) => x - b[i]);
+  const m = mean(d);
+  const variance = d.length > 1 ? d.reduce((s, x) => s + (x - m) ** 2, 0) / (d.length - 1) : NaN;
+  const half = 1.96 * Math.sqrt(variance / d.length);
+  return { mean: m, low: m - half, high: m + half };
+}

@@ -64,6 +64,8 @@ export interface DraftSnapshot {
 
 export interface Completion {
   text: string;
+  /** The canvas ran out before the model ended the completion: its last line may be cut short. */
+  truncated: boolean;
   steps: number;
   forwardPasses: number;
   headCalls: number;
@@ -97,7 +99,12 @@ export interface EngineInfo {
   provider: string;
   modelName: string;
   /** Which head is in use: the model folder's own, a retrained one (its path), or none. */
-  head: { source: 'shipped' | 'custom' | 'none'; path?: string };
+  head: {
+    source: 'shipped' | 'custom' | 'none';
+    path?: string;
+    /** Why the requested head (EngineOptions.headPath) was not loaded and the model folder's own is used instead. */
+    rejected?: string;
+  };
 }
 
 export interface HeadTrainOptions {

@@ -6,7 +6,7 @@ import type { Completion, CompletionRequest, DraftSnapshot, Engine } from '../en
 import { AdaptiveDebounce } from './adaptiveDebounce';
 import { CompletionCache } from './completionCache';
 import { cutWindow, DEFAULT_WINDOW, WindowLimits } from './contextWindow';
-import { buildCursorContext, CursorContext, IndentStyle, isMidLine, postProcess } from './postprocess';
+import { buildCursorContext, CursorContext, dropLastLine, IndentStyle, insideWord, isMidLine, postProcess } from './postprocess';
 import { BackPlaySettings, effectiveSampler, isLanguageEnabled } from './settings';
 
 /** The part of vscode.CancellationToken we use (structurally compatible with it). */
@@ -88,16 +88,22 @@ export class CompletionController {
   async provide(req: InlineRequest, token: CancellationLike): Promise<string | undefined> {
     const settings = this.deps.getSettings();
     if (!isLanguageEnabled(settings, req.languageId)) return undefined;
-    const { prefix, suffix } = cutWindow(req.text, req.offset, this.deps.window ?? DEFAULT_WINDOW);
+    const ctx = buildCursorContext(req.text, req.offset, req.indent);
+    // Typing inside a word (`fo|o`): a suggestion would split it; only an explicit request gets one.
+    if (req.trigger === 'automatic' && insideWord(ctx)) return undefined;
+    const window = cutWindow(req.text, req.offset, this.deps.window ?? DEFAULT_WINDOW);
+    // The model was trained on LF text: a CRLF document's window is given to it as LF. The editor
+    // turns the suggestion's LF back into the document's line ending when it inserts it.
+    const prefix = window.prefix.replace(/\r\n/g, '\n');
+    const suffix = window.suffix.replace(/\r\n/g, '\n');
     const cached = this.cache.get(prefix, suffix);
-    if (cached !== undefined) return cached || undefined;
+    // An empty result is cached too; an explicit request asks the model again rather than showing nothing.
+    if (cached !== undefined && (cached !== '' || req.trigger === 'automatic')) return cached || undefined;
 
     const debounceMs = req.trigger === 'automatic' ? this.debounce.next(Date.now(), settings.debounceMs) : 0;
     if (!(await waitUnlessCancelled(debounceMs, token))) return undefined;
     const engine = await this.deps.getEngine();
     if (!engine || token.isCancellationRequested) return undefined;
-
-    const ctx = buildCursorContext(req.text, req.offset, req.indent);
     return this.run(engine, settings, { prefix, suffix, languageId: req.languageId }, ctx, debounceMs, token);
   }
 
@@ -153,7 +159,11 @@ export class CompletionController {
           events.onDraft?.(id, snapshot, singleLine);
         },
       });
-      const shown = postProcess(completion.text, ctx);
+      // A multi-line completion the canvas cut short ends in a partial line: show its whole lines
+      // only (a lone partial line stays: it can still be accepted word by word).
+      const whole = dropLastLine(completion.text);
+      const raw = completion.truncated && !singleLine && /\S/.test(whole) ? whole : completion.text;
+      const shown = postProcess(raw, ctx);
       // Cached even when this request was cancelled meanwhile: the user may come back to the spot.
       this.cache.set(spot.prefix, spot.suffix, shown);
       if (abort.signal.aborted || token.isCancellationRequested) return undefined;

@@ -28,6 +28,11 @@ export function isMidLine(ctx: Pick<CursorContext, 'lineSuffix'>): boolean {
   return cursorMidLine(ctx.lineSuffix); // the engine's rule, so the CLI and the editor agree
 }
 
+/** The cursor sits between two characters of one identifier or number (`fo|o`). */
+export function insideWord(ctx: Pick<CursorContext, 'linePrefix' | 'lineSuffix'>): boolean {
+  return /[\w$]$/.test(ctx.linePrefix) && /^[\w$]/.test(ctx.lineSuffix);
+}
+
 export function buildCursorContext(text: string, offset: number, indent: IndentStyle, nextLineCount = 8): CursorContext {
   const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
   let lineEnd = text.indexOf('\n', offset);
@@ -53,7 +58,23 @@ export function postProcess(raw: string, ctx: CursorContext): string {
   if (singleLine) text = stripLineSuffixOverlap(text, ctx.lineSuffix);
   else text = stripRepeatedNextLines(text, ctx.nextLines, ctx.indent.tabSize);
   text = matchIndentStyle(text, ctx.indent);
+  if (singleLine) text = keepSpaceBeforeWord(text, stripFirstLineIndentIfTyped(firstLine(raw.replace(/\r\n/g, '\n')), ctx.linePrefix), ctx.lineSuffix);
   return /\S/.test(text) ? text : '';
+}
+
+/**
+ * Before a word that follows the cursor (`let a = |b`), the spaces the model wrote at the end of the
+ * completion separate the two (`2 * b`): trimming them would glue the completion to the word.
+ */
+export function keepSpaceBeforeWord(text: string, rawLine: string, lineSuffix: string): string {
+  if (!/\S/.test(text) || !/^[\w$]/.test(lineSuffix) || !rawLine.startsWith(text)) return text;
+  return text + /^[ \t]*/.exec(rawLine.slice(text.length))![0];
+}
+
+/** Everything before the last line break (the text itself when it has one line). */
+export function dropLastLine(text: string): string {
+  const nl = text.lastIndexOf('\n');
+  return nl < 0 ? text : text.slice(0, nl);
 }
 
 export function firstLine(text: string): string {

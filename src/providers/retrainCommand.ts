@@ -43,7 +43,11 @@ export async function retrainHead(deps: HeadCommandDeps): Promise<HeadTrainRepor
     return undefined;
   }
   await vscode.workspace.fs.createDirectory(storage);
-  const outPath = path.join(storage.fsPath, 'head.onnx');
+  // A new file each time: the head in use stays on disk, untouched, until the new one is swapped in,
+  // so a run cancelled or failing after the write never leaves its head at the path the next start loads.
+  const outPath = path.join(storage.fsPath, `head-${Date.now()}.onnx`);
+  const previous = retrainedHeadPath(deps.context);
+  const remove = (file: string) => vscode.workspace.fs.delete(vscode.Uri.file(file), { useTrash: false }).then(undefined, () => undefined);
 
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'BackPlay: retraining the correction head', cancellable: true },
@@ -73,11 +77,13 @@ export async function retrainHead(deps: HeadCommandDeps): Promise<HeadTrainRepor
         );
         await engine.setHead(report.outPath);
         await deps.context.workspaceState.update(HEAD_STATE_KEY, report.outPath);
+        if (previous && previous !== report.outPath) await remove(previous);
         await deps.onHeadChanged();
         deps.log.info(`retrain: ${JSON.stringify(report)}`);
         void vscode.window.showInformationMessage(describeReport(report, collector.files.length));
         return report;
       } catch (error) {
+        await remove(outPath);
         if (abort.signal.aborted) {
           void vscode.window.showInformationMessage('BackPlay: retraining cancelled; the previous head stays in use.');
         } else {

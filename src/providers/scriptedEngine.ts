@@ -18,6 +18,8 @@ import type {
 export interface ScriptedEngineOptions {
   /** The completion to produce, or a function of the request. */
   text?: string | ((request: CompletionRequest) => string);
+  /** Report the completion as cut short by the canvas. */
+  truncated?: boolean;
   /** Wall-clock per denoising step, so that drafts are visible in a real editor. */
   stepDelayMs?: number;
   /** Canvas slots beyond the text, left as padding (they end up empty). */
@@ -86,6 +88,7 @@ export class ScriptedEngine implements Engine {
     const ms = Date.now() - started;
     return {
       text: target,
+      truncated: this.options.truncated ?? false,
       steps: step,
       forwardPasses: step,
       headCalls: flagAt >= 0 ? 1 : 0,

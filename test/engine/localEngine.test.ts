@@ -118,6 +118,21 @@ describe('local engine on a tiny real ONNX model', function () {
       assert.equal((await engine.info()).head.source, 'shipped');
     });
 
+    it('loading with a retrained head that is gone or does not fit falls back to the shipped head and says why', async () => {
+      const wrong = path.join(dir, 'wrong-head-at-load.onnx');
+      fs.writeFileSync(wrong, tinyHeadOnnx(8));
+      for (const [headPath, reason] of [[wrong, /hidden size/], [path.join(dir, 'gone.onnx'), /not found/]] as const) {
+        const e = await LocalEngine.load({ modelDir: dir, device: 'cpu', headPath });
+        try {
+          const { head } = await e.info();
+          assert.equal(head.source, 'shipped');
+          assert.match(head.rejected ?? '', reason);
+        } finally {
+          await e.dispose();
+        }
+      }
+    });
+
     it('a fitting head swaps in without a restart, and back', async () => {
       const headFile = path.join(dir, 'custom-head.onnx');
       fs.writeFileSync(headFile, tinyHeadOnnx(16, 9));

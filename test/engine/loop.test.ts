@@ -32,6 +32,7 @@ describe('denoising loop', () => {
       const model = new FakeModel(PREFIX.length, want8, conf8);
       const out = await denoise(input(model, { tokensPerStep: k }));
       assert.deepEqual(out.ids, want8);
+      assert.equal(out.filled, true, 'every slot holds content: the canvas ran out');
       assert.equal(out.steps, Math.ceil(8 / k));
       assert.equal(out.forwardPasses, Math.ceil(8 / k));
       assert.equal(model.calls, Math.ceil(8 / k));
@@ -60,6 +61,7 @@ describe('denoising loop', () => {
     const steps: { ids: number[]; states: SlotState[] }[] = [];
     const out = await denoise(input(model, { onStep: (_s, ids, states) => steps.push({ ids: Array.from(ids), states }) }));
     assert.deepEqual(out.ids, [3, 4]);
+    assert.equal(out.filled, false);
     // Padding, however sure, waits for the content: slot 1, slot 0, then the end at slot 2.
     assert.equal(out.steps, 3);
     assert.deepEqual(steps[0].states, ['masked', 'committed', 'masked', 'masked', 'masked', 'masked', 'masked', 'masked']);

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { fitWindow } from '../../src/engine/decode/window';
-import { editSimilarity, exactMatch, percentile, trimLineEnds } from '../../src/engine/metrics';
+import { editSimilarity, exactMatch, pairedDifference, percentile, trimLineEnds } from '../../src/engine/metrics';
 
 describe('eval metrics', () => {
   it('exact match ignores trailing whitespace of each line, nothing else', () => {
@@ -23,6 +23,19 @@ describe('eval metrics', () => {
     assert.equal(percentile([1, 2, 3, 4], 50), 2.5);
     assert.equal(percentile([10, 20], 95), 19.5);
     assert.ok(Number.isNaN(percentile([], 50)));
+  });
+
+  it('a paired difference pairs task with task: a constant gap has no spread, an uneven one has the interval of its differences', () => {
+    // Tasks of very different difficulty, b always 0.01 below a: the gap is certain.
+    const a = [0.9, 0.1, 0.5, 0.3];
+    const same = pairedDifference(a, a.map((x) => x - 0.01));
+    assert.ok(Math.abs(same.mean - 0.01) < 1e-12 && Math.abs(same.high - same.low) < 1e-12);
+    // Differences 1, -1, 1, -1: mean 0, sample sd 2/sqrt(3), interval 0 +- 1.96 * sd / 2.
+    const d = pairedDifference([1, 0, 1, 0], [0, 1, 0, 1]);
+    const half = (1.96 * (2 / Math.sqrt(3))) / 2;
+    assert.equal(d.mean, 0);
+    assert.ok(Math.abs(d.high - half) < 1e-12 && Math.abs(d.low + half) < 1e-12);
+    assert.throws(() => pairedDifference([1], [1, 2]), /differ in length/);
   });
 });
 

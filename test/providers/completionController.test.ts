@@ -157,6 +157,43 @@ describe('completion controller (against a scripted engine)', () => {
     assert.ok(steps[1] < steps[0], `steps k=1: ${steps[0]}, k=4: ${steps[1]}`);
   });
 
+  it('typing inside a word asks nothing; an explicit request there does', async () => {
+    const { engine, calls } = spying(new ScriptedEngine({ text: 'x' }));
+    const controller = setup(engine, settingsWith({ debounceMs: 0 }));
+    assert.strictEqual(await controller.provide(request('const fo|o = 1;', { trigger: 'automatic' }), new TokenSource().token), undefined);
+    assert.strictEqual(calls.length, 0);
+    await controller.provide(request('const fo|o = 1;', { trigger: 'invoke' }), new TokenSource().token);
+    assert.strictEqual(calls.length, 1);
+  });
+
+  it('where typing found nothing, an explicit request asks the model again', async () => {
+    let text = '';
+    const { engine, calls } = spying(new ScriptedEngine({ text: () => text }));
+    const controller = setup(engine, settingsWith({ debounceMs: 0 }));
+    assert.strictEqual(await controller.provide(request('x = |', { trigger: 'automatic' }), new TokenSource().token), undefined);
+    assert.strictEqual(await controller.provide(request('x = |', { trigger: 'automatic' }), new TokenSource().token), undefined);
+    assert.strictEqual(calls.length, 1, 'typing is served the cached empty result');
+    text = '42;';
+    assert.strictEqual(await controller.provide(request('x = |', { trigger: 'invoke' }), new TokenSource().token), '42;');
+    assert.strictEqual(calls.length, 2);
+  });
+
+  it('a CRLF document reaches the model with LF line ends', async () => {
+    const { engine, calls } = spying(new ScriptedEngine({ text: 'b;' }));
+    await setup(engine).provide(request('let a = 1;\r\nlet c = |\r\nnext();\r\n'), new TokenSource().token);
+    assert.strictEqual(calls[0].request.prefix, 'let a = 1;\nlet c = ');
+    assert.strictEqual(calls[0].request.suffix, '\nnext();\n');
+  });
+
+  it('a multi-line completion the canvas cut short loses its partial last line; a single cut line stays', async () => {
+    const cut = new ScriptedEngine({ text: '\n  a();\n  b(1, ', truncated: true });
+    assert.strictEqual(await setup(cut).provide(request('function f() {|\n}\n'), new TokenSource().token), '\n  a();');
+    const ended = new ScriptedEngine({ text: '\n  a();\n  b(1, 2);', truncated: false });
+    assert.strictEqual(await setup(ended).provide(request('function f() {|\n}\n'), new TokenSource().token), '\n  a();\n  b(1, 2);');
+    const lone = new ScriptedEngine({ text: 'compute(a, ', truncated: true });
+    assert.strictEqual(await setup(lone).provide(request('const x = |'), new TokenSource().token), 'compute(a,');
+  });
+
   it('an engine error is reported and gives no suggestion', async () => {
     const broken = new ScriptedEngine();
     broken.complete = async () => {

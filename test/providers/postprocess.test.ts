@@ -30,10 +30,22 @@ describe('post-processing a completion at the cursor', () => {
       shown: ', 3',
     },
     {
-      name: 'a completion unrelated to the rest of the line is kept whole',
+      name: 'a completion unrelated to the rest of the line is kept whole, with its space before the word after the cursor',
       doc: 'let a = |b;\n',
       raw: '2 * ',
-      shown: '2 *',
+      shown: '2 * ',
+    },
+    {
+      name: 'a completion that rewrites the word after the cursor keeps the space before it',
+      doc: 'let a = |b;\n',
+      raw: '2 * b;',
+      shown: '2 * ',
+    },
+    {
+      name: 'before a closer the trailing space still goes',
+      doc: 'call(|)\n',
+      raw: 'a, ',
+      shown: 'a,',
     },
     {
       name: 'end of line: multi-line, but the next lines of the document are not repeated',

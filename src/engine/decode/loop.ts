@@ -37,6 +37,8 @@ export interface DecodeInput {
 export interface DecodeResult {
   /** Completion ids, cut before the first end-of-middle / end-of-text (or the first slot left masked). */
   ids: number[];
+  /** Every slot holds a token and none ended the middle: the model had more to write than the canvas held. */
+  filled: boolean;
   steps: number;
   forwardPasses: number;
   headCalls: number;
@@ -84,7 +86,7 @@ export async function denoise(input: DecodeInput): Promise<DecodeResult> {
   const tokens = { mask: special.mask, closing: [special.eom, special.eot, ...(input.endTokens ?? [])] };
   const fifo: number[] = [];
   const stride = Math.max(1, Math.floor(input.correction.stride));
-  const result: DecodeResult = { ids: [], steps: 0, forwardPasses: 0, headCalls: 0, remasks: 0, modelMs: 0, headMs: 0, scoreMs: 0 };
+  const result: DecodeResult = { ids: [], filled: false, steps: 0, forwardPasses: 0, headCalls: 0, remasks: 0, modelMs: 0, headMs: 0, scoreMs: 0 };
 
   const slot = (s: number) => canvas[start + s];
   const isMasked = (s: number) => canvas[start + s] === special.mask;
@@ -212,5 +214,6 @@ export async function denoise(input: DecodeInput): Promise<DecodeResult> {
     if (closes(id) || id === special.mask) break;
     result.ids.push(id);
   }
+  result.filled = result.ids.length === n;
   return result;
 }
