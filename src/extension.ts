@@ -10,7 +10,7 @@ import { LiveDraft } from './providers/liveDraft';
 import { pickTokensPerStep, showMenu, TOGGLES, toggleSetting } from './providers/menu';
 import { OwnBusyTime } from './providers/ownBusyTime';
 import { HeadCommandDeps, resetHead, retrainedHeadPath, retrainHead } from './providers/retrainCommand';
-import { readSettings } from './providers/settings';
+import { readSettings, SettingsScope } from './providers/settings';
 import { MENU_COMMAND, StatusBar } from './providers/statusBar';
 import { TraceView } from './providers/traceView';
 
@@ -39,8 +39,9 @@ interface Metrics {
 function wire(context: vscode.ExtensionContext, metrics?: Metrics): void {
   const ours = <A extends unknown[], R>(fn: (...args: A) => R) => (metrics ? metrics.own.wrap(fn) : fn);
   const log = vscode.window.createOutputChannel('BackPlay', { log: true });
-  const getSettings = () => {
-    const config = vscode.workspace.getConfiguration('backplay');
+  const getSettings = (scope?: SettingsScope) => {
+    // With a scope, `[typescript]` and folder overrides apply (the settings are language-overridable).
+    const config = vscode.workspace.getConfiguration('backplay', scope && { uri: scope.uri ? vscode.Uri.parse(scope.uri) : undefined, languageId: scope.languageId });
     return readSettings((key, fallback) => config.get(key, fallback));
   };
   const status = new StatusBar();
@@ -104,9 +105,7 @@ function wire(context: vscode.ExtensionContext, metrics?: Metrics): void {
       onIdle: () => {
         if (status.current.kind === 'thinking') status.update({ kind: 'ready' });
       },
-      onDraft: (id, snapshot) => {
-        if (getSettings().liveDraft) liveDraft.show(id, draftRuns(snapshot));
-      },
+      onDraft: (id, snapshot, _singleLine, uri) => liveDraft.show(id, draftRuns(snapshot), uri),
       onDraftEnd: (id) => liveDraft.clear(id),
       onResult: (metrics: CompletionMetrics) => {
         status.update({ kind: 'ready', lastLatencyMs: metrics.finalMs, lastSteps: metrics.steps, provider: metrics.provider });

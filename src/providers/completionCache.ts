@@ -1,12 +1,21 @@
 // Recent completions, so that a suggestion keeps showing while the user types what it says (and
 // coming back to a spot costs nothing). Least recently used entries go first.
 import { LRUCache } from 'lru-cache';
+import { isSubsequence } from './postprocess';
 
 interface Entry {
   prefix: string;
   suffix: string;
   text: string;
 }
+
+/**
+ * Characters of the window compared to recognise a spot after typing. Not the whole window: its
+ * far edges move as the cursor does (cutWindow cuts at line boundaries a fixed distance away).
+ */
+const ANCHOR_CHARS = 512;
+/** What an editor inserts after the cursor by itself when an opening bracket or quote is typed. */
+const AUTO_CLOSED = /^[)\]}"'`]{1,2}/;
 
 export class CompletionCache {
   private readonly entries: LRUCache<string, Entry>;
@@ -27,11 +36,10 @@ export class CompletionCache {
     const exact = this.entries.get(key(prefix, suffix));
     if (exact) return exact.text;
     for (const entry of this.entries.values()) {
-      if (entry.suffix !== suffix || !prefix.startsWith(entry.prefix)) continue;
-      const typed = prefix.slice(entry.prefix.length);
-      if (typed.length > 0 && typed.length < entry.text.length && entry.text.startsWith(typed)) {
+      const rest = untypedRest(entry, prefix, suffix);
+      if (rest !== undefined) {
         this.entries.get(key(entry.prefix, entry.suffix)); // mark as recently used
-        return entry.text.slice(typed.length);
+        return rest;
       }
     }
     return undefined;
@@ -40,6 +48,26 @@ export class CompletionCache {
   clear(): void {
     this.entries.clear();
   }
+}
+
+/**
+ * What is left of `entry.text` if (prefix, suffix) is its spot after the user typed the start of it:
+ * the text before the typed part ends as the entry's prefix did, and the text after the cursor
+ * starts as it did, possibly behind brackets or quotes the editor closed by itself (the rest of the
+ * suggestion must then hold them, in order, so that it can replace them).
+ */
+function untypedRest(entry: Entry, prefix: string, suffix: string): string | undefined {
+  const closed = AUTO_CLOSED.exec(suffix)?.[0] ?? '';
+  for (let n = 1; n < entry.text.length; n++) {
+    if (!prefix.endsWith(entry.text.slice(0, n))) continue;
+    if (prefix.slice(0, prefix.length - n).slice(-ANCHOR_CHARS) !== entry.prefix.slice(-ANCHOR_CHARS)) continue;
+    const rest = entry.text.slice(n);
+    for (const extra of ['', closed.slice(0, 1), closed]) {
+      if (extra && !isSubsequence(extra, rest)) continue;
+      if (suffix.slice(extra.length).slice(0, ANCHOR_CHARS) === entry.suffix.slice(0, ANCHOR_CHARS)) return rest;
+    }
+  }
+  return undefined;
 }
 
 function key(prefix: string, suffix: string): string {

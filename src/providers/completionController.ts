@@ -7,7 +7,7 @@ import { AdaptiveDebounce } from './adaptiveDebounce';
 import { CompletionCache } from './completionCache';
 import { cutWindow, DEFAULT_WINDOW, WindowLimits } from './contextWindow';
 import { buildCursorContext, CursorContext, dropLastLine, IndentStyle, insideWord, isMidLine, postProcess } from './postprocess';
-import { BackPlaySettings, effectiveSampler, isLanguageEnabled } from './settings';
+import { BackPlaySettings, effectiveSampler, isLanguageEnabled, SettingsScope } from './settings';
 
 /** The part of vscode.CancellationToken we use (structurally compatible with it). */
 export interface CancellationLike {
@@ -20,6 +20,8 @@ export interface InlineRequest {
   text: string;
   offset: number;
   languageId: string;
+  /** The document's URI (as a string): settings are read for it and the draft is drawn only in its editor. */
+  uri?: string;
   indent: IndentStyle;
   /** `invoke`: the user asked (no debounce); `automatic`: typing. */
   trigger: 'automatic' | 'invoke';
@@ -53,7 +55,7 @@ export interface CompletionTrace {
 
 export interface ControllerEvents {
   /** A new draft of request `id`; `singleLine` when the suggestion will be cut to the cursor's line. */
-  onDraft?(id: number, snapshot: DraftSnapshot, singleLine: boolean): void;
+  onDraft?(id: number, snapshot: DraftSnapshot, singleLine: boolean, uri: string | undefined): void;
   /** Request `id` is over (finished, cancelled or failed): its draft must go. */
   onDraftEnd?(id: number): void;
   onThinking?(): void;
@@ -66,7 +68,8 @@ export interface ControllerEvents {
 
 export interface ControllerDeps {
   getEngine(): Promise<Engine | undefined>;
-  getSettings(): BackPlaySettings;
+  /** The settings for a document (language and folder overrides apply), or the window's without a scope. */
+  getSettings(scope?: SettingsScope): BackPlaySettings;
   events?: ControllerEvents;
   window?: WindowLimits;
   /** Seed of every request: the same spot gives the same suggestion. */
@@ -86,7 +89,7 @@ export class CompletionController {
 
   /** The suggestion to show at the cursor, or undefined (disabled, cancelled, nothing useful, error). */
   async provide(req: InlineRequest, token: CancellationLike): Promise<string | undefined> {
-    const settings = this.deps.getSettings();
+    const settings = this.deps.getSettings({ uri: req.uri, languageId: req.languageId });
     if (!isLanguageEnabled(settings, req.languageId)) return undefined;
     const ctx = buildCursorContext(req.text, req.offset, req.indent);
     // Typing inside a word (`fo|o`): a suggestion would split it; only an explicit request gets one.
@@ -104,7 +107,7 @@ export class CompletionController {
     if (!(await waitUnlessCancelled(debounceMs, token))) return undefined;
     const engine = await this.deps.getEngine();
     if (!engine || token.isCancellationRequested) return undefined;
-    return this.run(engine, settings, { prefix, suffix, languageId: req.languageId }, ctx, debounceMs, token);
+    return this.run(engine, settings, { prefix, suffix, languageId: req.languageId }, ctx, debounceMs, token, req.uri);
   }
 
   /** Aborts the engine request in flight, if any (e.g. the engine is being replaced). */
@@ -120,6 +123,7 @@ export class CompletionController {
     ctx: CursorContext,
     debounceMs: number,
     token: CancellationLike,
+    uri: string | undefined,
   ): Promise<string | undefined> {
     const now = this.deps.now ?? (() => performance.now());
     const events = this.deps.events ?? {};
@@ -156,7 +160,7 @@ export class CompletionController {
           if (abort.signal.aborted) return;
           firstDraftMs ??= now() - started;
           snapshots.push(snapshot);
-          events.onDraft?.(id, snapshot, singleLine);
+          if (settings.liveDraft) events.onDraft?.(id, snapshot, singleLine, uri);
         },
       });
       // A multi-line completion the canvas cut short ends in a partial line: show its whole lines

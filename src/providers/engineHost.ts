@@ -12,9 +12,12 @@ export type EngineFactory = (options: EngineOptions) => Engine;
 /** The engine implementation: the real one in a worker thread, or the scripted one for UI tests. */
 export function defaultEngineFactory(log?: (message: string) => void, env: NodeJS.ProcessEnv = process.env): EngineFactory {
   if (env.BACKPLAY_ENGINE === 'scripted') {
-    // Suggests only at the start of a block, so that suggestions do not pop up in the middle of
-    // what the editor tests type.
-    const text = (request: CompletionRequest) => (request.prefix.trimEnd().endsWith('{') ? 'return a + b;' : '');
+    // Suggests only at the start of a block and inside `Math.max(`, so that suggestions do not pop
+    // up in the middle of what the editor tests type.
+    const text = (request: CompletionRequest) => {
+      if (request.prefix.trimEnd().endsWith('{')) return 'return a + b;';
+      return request.prefix.endsWith('Math.max(') ? 'a, b);' : '';
+    };
     return () => new ScriptedEngine({ text, stepDelayMs: Number(env.BACKPLAY_SCRIPTED_STEP_MS ?? 40), trainStepMs: 100 });
   }
   // The bundle's worker is dist/worker.js, next to dist/extension.js (the client's default).

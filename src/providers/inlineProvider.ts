@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { CompletionController } from './completionController';
 import { documentSlice } from './contextWindow';
+import { replacedSuffixLength } from './postprocess';
 
 export class BackPlayInlineProvider implements vscode.InlineCompletionItemProvider {
   constructor(
@@ -30,6 +31,7 @@ export class BackPlayInlineProvider implements vscode.InlineCompletionItemProvid
         text: document.getText(new vscode.Range(document.positionAt(slice.start), document.positionAt(slice.end))),
         offset: offset - slice.start,
         languageId: document.languageId,
+        uri: document.uri.toString(),
         indent: {
           insertSpaces: typeof insertSpaces === 'boolean' ? insertSpaces : true,
           tabSize: typeof tabSize === 'number' ? tabSize : 4,
@@ -45,6 +47,8 @@ export class BackPlayInlineProvider implements vscode.InlineCompletionItemProvid
       outcome: token.isCancellationRequested ? 'cancelled' : text ? 'shown' : 'nothing',
     });
     if (!text || token.isCancellationRequested) return undefined;
-    return { items: [new vscode.InlineCompletionItem(text, new vscode.Range(position, position))] };
+    const line = document.lineAt(position.line).text;
+    const replaced = replacedSuffixLength(text, line.slice(0, position.character), line.slice(position.character));
+    return { items: [new vscode.InlineCompletionItem(text, new vscode.Range(position, position.translate(0, replaced)))] };
   }
 }

@@ -34,10 +34,11 @@ export class LiveDraft implements vscode.Disposable {
     ).sort((a, b) => (`${a.key}-` < `${b.key}-` ? -1 : 1));
   }
 
-  /** Shows `runs` at the cursor of the active editor for request `owner`. */
-  show(owner: number, runs: DraftRun[]): void {
+  /** Shows `runs` at the cursor of the active editor for request `owner`, if it shows document `uri`. */
+  show(owner: number, runs: DraftRun[], uri?: string): void {
     const editor = vscode.window.activeTextEditor;
-    if (!editor) return;
+    // The user may have switched editors since the request: never draw into another document.
+    if (!editor || (uri !== undefined && editor.document.uri.toString() !== uri)) return;
     const key = `${editor.selection.active.line}:${editor.selection.active.character}|${runsKey(runs)}`;
     if (this.shown && this.shown.editor === editor && this.shown.key === key) {
       this.shown.owner = owner;

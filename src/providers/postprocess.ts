@@ -55,7 +55,7 @@ export function postProcess(raw: string, ctx: CursorContext): string {
   text = trimTrailingWhitespace(text);
   if (!/\S/.test(ctx.linePrefix + ctx.lineSuffix)) text = text.replace(/^[ \t]*(\r?\n)+/, '');
   text = stripFirstLineIndentIfTyped(text, ctx.linePrefix);
-  if (singleLine) text = stripLineSuffixOverlap(text, ctx.lineSuffix);
+  if (singleLine) text = stripLineSuffixOverlap(text, ctx.lineSuffix, ctx.linePrefix);
   else text = stripRepeatedNextLines(text, ctx.nextLines, ctx.indent.tabSize);
   text = matchIndentStyle(text, ctx.indent);
   if (singleLine) text = keepSpaceBeforeWord(text, stripFirstLineIndentIfTyped(firstLine(raw.replace(/\r\n/g, '\n')), ctx.linePrefix), ctx.lineSuffix);
@@ -102,20 +102,51 @@ export function stripFirstLineIndentIfTyped(text: string, linePrefix: string): s
 
 /**
  * Never repeat what already follows the cursor on its line: the whole rest of the line, or the
- * run of auto-closed brackets/quotes (and trailing `;` `,`) at its start.
+ * run of auto-closed brackets/quotes (and trailing `;` `,`) at its start. Unless cutting it would
+ * unbalance the line's brackets: in `foo(|)` a completion `bar()` closes its own call, not foo's.
  */
-export function stripLineSuffixOverlap(text: string, lineSuffix: string): string {
+export function stripLineSuffixOverlap(text: string, lineSuffix: string, linePrefix = ''): string {
   const rest = lineSuffix.trimEnd();
   if (!rest) return text;
-  if (text.endsWith(rest)) return text.slice(0, text.length - rest.length).trimEnd();
+  const keepsBalance = (cut: string) => imbalance(linePrefix + cut + lineSuffix) <= imbalance(linePrefix + text + lineSuffix);
+  if (text.endsWith(rest)) {
+    const cut = text.slice(0, text.length - rest.length).trimEnd();
+    if (keepsBalance(cut)) return cut;
+  }
   for (let k = rest.length; k > 0; k--) {
     const head = rest.slice(0, k);
     if (CLOSING_RUN.test(head) && text.trimEnd().endsWith(head.trimEnd())) {
       const trimmed = text.trimEnd();
-      return trimmed.slice(0, trimmed.length - head.trimEnd().length);
+      const cut = trimmed.slice(0, trimmed.length - head.trimEnd().length);
+      if (keepsBalance(cut)) return cut;
     }
   }
   return text;
+}
+
+/**
+ * How many characters after the cursor a single-line suggestion should replace rather than insert
+ * before: the auto-closed brackets/quotes there when the suggestion writes them itself, in order,
+ * further on (`foo(|)` with `a, b);` replaces the `)`); VS Code then shows the suggestion around
+ * them as ghost text. 0 when inserting is right.
+ */
+export function replacedSuffixLength(text: string, linePrefix: string, lineSuffix: string): number {
+  const run = /^[)\]}"'`]+/.exec(lineSuffix)?.[0] ?? '';
+  if (text.includes('\n')) return 0;
+  const inserted = imbalance(linePrefix + text + lineSuffix);
+  for (let k = run.length; k > 0; k--) {
+    if (isSubsequence(run.slice(0, k), text) && imbalance(linePrefix + text + lineSuffix.slice(k)) < inserted) return k;
+  }
+  return 0;
+}
+
+/** How far a line's brackets and quotes are from balanced: unmatched (), [], {}, and odd quote counts. */
+export function imbalance(line: string): number {
+  const count = (c: string) => line.split(c).length - 1;
+  let total = 0;
+  for (const [open, close] of ['()', '[]', '{}']) total += Math.abs(count(open) - count(close));
+  for (const quote of ['"', "'", '`']) total += count(quote) % 2;
+  return total;
 }
 
 /**
@@ -160,4 +191,11 @@ export function matchIndentStyle(text: string, indent: IndentStyle): string {
       return lead + line.slice(ws.length);
     })
     .join('\n');
+}
+
+/** Every character of `needle` appears in `text`, in order. */
+export function isSubsequence(needle: string, text: string): boolean {
+  let i = 0;
+  for (const c of text) if (i < needle.length && c === needle[i]) i++;
+  return i === needle.length;
 }

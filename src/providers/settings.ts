@@ -18,6 +18,12 @@ export interface BackPlaySettings {
   liveDraft: boolean;
 }
 
+/** What settings are read for: a document (its URI as a string) and its language. */
+export interface SettingsScope {
+  uri?: string;
+  languageId: string;
+}
+
 export type SettingGetter = <T>(key: string, fallback: T) => T;
 
 const SAMPLERS: SamplerName[] = ['confidence', 'threshold', 'random-remask', 'self-remask', 'backplay'];

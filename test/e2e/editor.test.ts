@@ -180,6 +180,19 @@ describe('editor end to end (code-server)', function () {
       await screenshot(page, 'scripted-3-accepted');
     });
 
+    it('a suggestion that writes the bracket the editor auto-closed replaces it on Tab', async () => {
+      await page.keyboard.press('Control+End');
+      await page.keyboard.type('\nexport const biggest = Math.max(', { delay: 10 }); // the editor adds the ")"
+      await waitForGhost(page, 'a, b');
+      await screenshot(page, 'scripted-2b-ghost-around-bracket');
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Control+S');
+      const file = path.join(session.workspace, 'src', 'math.ts');
+      await waitFor(() => fs.readFileSync(file, 'utf8').includes('Math.max(a, b)'));
+      const line = fs.readFileSync(file, 'utf8').split('\n').find((l) => l.includes('biggest'));
+      assert.strictEqual(line, 'export const biggest = Math.max(a, b);');
+    });
+
     it('changing tokens per step takes effect without a reload and changes the steps taken', async () => {
       const k2 = readMetrics(session).filter((m) => m.shownChars > 0).slice(-1)[0];
       const before = readMetrics(session).length;

@@ -194,6 +194,25 @@ describe('completion controller (against a scripted engine)', () => {
     assert.strictEqual(await setup(lone).provide(request('const x = |'), new TokenSource().token), 'compute(a,');
   });
 
+  it('reads the settings for the request\'s document and language, and draws no draft where the live draft is off', async () => {
+    const scopes: unknown[] = [];
+    const drafts: (string | undefined)[] = [];
+    const controller = new CompletionController({
+      getEngine: async () => new ScriptedEngine({ text: 'a + b;' }),
+      getSettings: (scope) => {
+        scopes.push(scope);
+        return settingsWith({ liveDraft: scope?.languageId !== 'markdown' });
+      },
+      events: { onDraft: (_id, _snapshot, _single, uri) => drafts.push(uri) },
+    });
+    await controller.provide(request('x = |', { uri: 'file:///a.ts' }), new TokenSource().token);
+    assert.deepStrictEqual(scopes[0], { uri: 'file:///a.ts', languageId: 'typescript' });
+    assert.ok(drafts.length > 0 && drafts.every((u) => u === 'file:///a.ts'), 'drafts name the document they belong to');
+    drafts.length = 0;
+    await controller.provide(request('y = |', { uri: 'file:///b.md', languageId: 'markdown' }), new TokenSource().token);
+    assert.strictEqual(drafts.length, 0);
+  });
+
   it('an engine error is reported and gives no suggestion', async () => {
     const broken = new ScriptedEngine();
     broken.complete = async () => {

@@ -49,6 +49,23 @@ describe('completion cache', () => {
     assert.strictEqual(cache.get('return a + b;', '\n}'), undefined, 'fully typed: nothing left to suggest');
   });
 
+  it('still knows the spot when the window edges moved with the cursor (a long file)', () => {
+    const cache = new CompletionCache();
+    const before = 'x'.repeat(2000) + '\nlet r = ';
+    cache.set(before, '\n' + 'y'.repeat(700), 'compute(a, b);');
+    // Typing shifted the prefix window's start by a line and the suffix window's end by one.
+    assert.strictEqual(cache.get(before.slice(40) + 'comp', '\n' + 'y'.repeat(701)), 'ute(a, b);');
+    assert.strictEqual(cache.get(before.slice(40).replace('let r', 'let s') + 'comp', '\n' + 'y'.repeat(700)), undefined, 'another spot');
+  });
+
+  it('keeps the suggestion when the editor auto-closes a bracket the suggestion writes further on', () => {
+    const cache = new CompletionCache();
+    cache.set('x = ', '\nnext();', 'foo(a, b);');
+    assert.strictEqual(cache.get('x = foo(', ')\nnext();'), 'a, b);');
+    cache.set('y = ', '\nnext();', 'foo;');
+    assert.strictEqual(cache.get('y = f', ']\nnext();'), undefined, 'a closer the rest does not write is another spot');
+  });
+
   it('forgets the least recently used entries beyond its size', () => {
     const cache = new CompletionCache(2);
     cache.set('a', '', '1');

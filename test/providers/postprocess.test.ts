@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { isMidLine, matchIndentStyle, postProcess } from '../../src/providers/postprocess';
+import { imbalance, isMidLine, matchIndentStyle, postProcess, replacedSuffixLength } from '../../src/providers/postprocess';
 import { contextAt } from './fixtures';
 
 // Each case: the document with the cursor marked `|`, what the engine returned, what the user sees.
@@ -16,6 +16,18 @@ describe('post-processing a completion at the cursor', () => {
       doc: 'console.log("|")\n',
       raw: 'hello world")',
       shown: 'hello world',
+    },
+    {
+      name: 'a completion that closes its own call keeps its bracket: cutting it would unbalance the line',
+      doc: 'foo(|)\n',
+      raw: 'bar()',
+      shown: 'bar()',
+    },
+    {
+      name: 'a completion that writes the auto-closed bracket mid-way is kept whole (the provider replaces the bracket)',
+      doc: 'foo(|)\n',
+      raw: 'a, b);',
+      shown: 'a, b);',
     },
     {
       name: 'the whole rest of the line is not repeated',
@@ -95,6 +107,17 @@ describe('post-processing a completion at the cursor', () => {
       assert.strictEqual(postProcess(c.raw, contextAt(c.doc)), c.shown);
     });
   }
+
+  it('replaces the auto-closed brackets after the cursor only when the suggestion writes them itself and the line balances', () => {
+    assert.strictEqual(replacedSuffixLength('a, b);', 'foo(', ')'), 1, 'foo(a, b); rather than foo(a, b););');
+    assert.strictEqual(replacedSuffixLength('bar()', 'foo(', ')'), 0, 'foo(bar()) needs the existing )');
+    assert.strictEqual(replacedSuffixLength('a, b', 'foo(', ')'), 0, 'nothing to replace');
+    assert.strictEqual(replacedSuffixLength('x]) + 1', 'f([', '])'), 2);
+    assert.strictEqual(replacedSuffixLength('hi" + name', 'say("', '")'), 1, 'the quote, not the bracket the rest still needs');
+    assert.strictEqual(replacedSuffixLength('a);\nb();', 'foo(', ')'), 0, 'a multi-line item cannot replace');
+    assert.strictEqual(imbalance('f(a[1], "x")'), 0);
+    assert.strictEqual(imbalance('f(a[1], "x'), 2, 'an open call and an open string');
+  });
 
   it('follows the editor indentation: tabs when the editor uses tabs', () => {
     const ctx = contextAt('class A {|\n}\n', { insertSpaces: false, tabSize: 4 });
