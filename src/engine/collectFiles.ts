@@ -4,7 +4,7 @@
 // the editor retrain on the same files.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DEFAULT_LIMITS, FileCollector, ignoreMatcher, isIgnored, type CollectLimits, type CollectSummary } from '../providers/workspaceFiles';
+import { DEFAULT_LIMITS, FileCollector, IgnoreRules, type CollectLimits, type CollectSummary } from '../providers/workspaceFiles';
 
 const SOURCE_EXTENSIONS = new Set(['.ts', '.tsx', '.js', '.jsx', '.mjs', '.cjs', '.mts', '.cts']);
 
@@ -13,12 +13,14 @@ export function collectSourceFiles(
   limits: CollectLimits = DEFAULT_LIMITS,
 ): { files: { path: string; text: string }[]; summary: CollectSummary } {
   const base = path.resolve(root);
-  const gitignore = path.join(base, '.gitignore');
-  const matcher = ignoreMatcher(fs.existsSync(gitignore) ? [fs.readFileSync(gitignore, 'utf8')] : []);
+  const rules = new IgnoreRules();
   const collector = new FileCollector(limits);
   const stack = [base];
   while (stack.length > 0 && !collector.full) {
     const dir = stack.pop()!;
+    // Folders are entered top-down: a folder's .gitignore joins the rules before its files are seen.
+    const gitignore = path.join(dir, '.gitignore');
+    if (fs.existsSync(gitignore)) rules.add(path.relative(base, dir).split(path.sep).join('/'), fs.readFileSync(gitignore, 'utf8'));
     let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(dir, { withFileTypes: true });
@@ -30,10 +32,10 @@ export function collectSourceFiles(
       const full = path.join(dir, entry.name);
       const relative = path.relative(base, full).split(path.sep).join('/');
       if (entry.isDirectory()) {
-        if (isIgnored(matcher, `${relative}/`)) collector.skipIgnored();
+        if (rules.ignores(`${relative}/`)) collector.skipIgnored();
         else stack.push(full);
       } else if (entry.isFile() && SOURCE_EXTENSIONS.has(path.extname(entry.name))) {
-        if (isIgnored(matcher, relative)) {
+        if (rules.ignores(relative)) {
           collector.skipIgnored();
           continue;
         }

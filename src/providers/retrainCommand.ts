@@ -4,7 +4,7 @@
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { Engine, HeadTrainReport } from '../engine/types';
-import { FileCollector, ignoreMatcher, isIgnored, SOURCE_GLOB } from './workspaceFiles';
+import { FileCollector, IgnoreRules, SOURCE_GLOB } from './workspaceFiles';
 
 /** workspaceState key of the retrained head's path. */
 export const HEAD_STATE_KEY = 'backplay.headPath';
@@ -120,28 +120,31 @@ export function describeReport(r: HeadTrainReport, files: number): string {
   );
 }
 
-/** Source files of every workspace folder, honouring files.exclude (findFiles) and each root .gitignore. */
+/** Source files of every workspace folder, honouring files.exclude (findFiles) and every .gitignore in it. */
 async function collectWorkspaceFiles(token: vscode.CancellationToken): Promise<FileCollector> {
   const collector = new FileCollector();
   for (const folder of vscode.workspace.workspaceFolders ?? []) {
-    const gitignore = await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder.uri, '.gitignore')).then(
-      (bytes) => new TextDecoder().decode(bytes),
-      () => '',
-    );
-    const matcher = ignoreMatcher([gitignore]);
+    const rules = new IgnoreRules();
+    const relative = (uri: vscode.Uri) => path.relative(folder.uri.fsPath, uri.fsPath).split(path.sep).join('/');
+    const gitignores = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, '**/.gitignore'), undefined, 500, token);
+    const dirs = gitignores.map((uri) => path.posix.dirname(relative(uri))).map((d) => (d === '.' ? '' : d));
+    for (const dir of dirs.sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b))) {
+      if (dir && rules.ignores(`${dir}/`)) continue; // inside an ignored folder (node_modules/x/.gitignore)
+      const uri = vscode.Uri.joinPath(folder.uri, dir, '.gitignore');
+      rules.add(dir, new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)));
+    }
     // `exclude` undefined: VS Code applies files.exclude.
     const uris = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, SOURCE_GLOB), undefined, 20_000, token);
     uris.sort((a, b) => a.fsPath.localeCompare(b.fsPath)); // the same workspace gives the same training set
     for (const uri of uris) {
       if (token.isCancellationRequested || collector.full) break;
-      const relative = path.relative(folder.uri.fsPath, uri.fsPath).split(path.sep).join('/');
-      if (isIgnored(matcher, relative)) {
+      if (rules.ignores(relative(uri))) {
         collector.skipIgnored();
         continue;
       }
       const stat = await vscode.workspace.fs.stat(uri);
       if (collector.tooLarge(stat.size)) continue;
-      collector.offer(relative, await vscode.workspace.fs.readFile(uri));
+      collector.offer(relative(uri), await vscode.workspace.fs.readFile(uri));
     }
   }
   return collector;

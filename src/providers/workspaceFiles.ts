@@ -21,16 +21,27 @@ export const DEFAULT_LIMITS: CollectLimits = { maxFileBytes: 200_000, maxTotalBy
 /** Folders that hold other people's or generated code, whatever the .gitignore says. */
 const ALWAYS_IGNORED = ['node_modules/', '.git/', 'dist/', 'out/', 'build/', 'coverage/', '*.min.js', '*.bundle.js', '*.d.ts'];
 
-export function ignoreMatcher(gitignoreTexts: string[]): Ignore {
-  const matcher = ignore().add(ALWAYS_IGNORED);
-  // One .add per file: a string is split into rules on newlines, an array's strings are not.
-  for (const text of gitignoreTexts) matcher.add(text);
-  return matcher;
-}
+/**
+ * The .gitignore files of one workspace folder: as in git, each one's rules apply to the paths
+ * below its own folder (a nested `packages/a/.gitignore` says nothing about `packages/b`).
+ */
+export class IgnoreRules {
+  private readonly rules: { dir: string; matcher: Ignore }[] = [{ dir: '', matcher: ignore().add(ALWAYS_IGNORED) }];
 
-/** `relativePath` uses forward slashes, relative to the folder whose .gitignore was read. */
-export function isIgnored(matcher: Ignore, relativePath: string): boolean {
-  return relativePath.length > 0 && !relativePath.startsWith('..') && matcher.ignores(relativePath);
+  /** `dir`: the .gitignore's folder relative to the workspace folder, forward slashes ('' for the root). */
+  add(dir: string, gitignoreText: string): this {
+    this.rules.push({ dir: dir.replace(/\/+$/, ''), matcher: ignore().add(gitignoreText) });
+    return this;
+  }
+
+  /** `relativePath` uses forward slashes, relative to the workspace folder. */
+  ignores(relativePath: string): boolean {
+    if (relativePath.length === 0 || relativePath.startsWith('..')) return false;
+    return this.rules.some(({ dir, matcher }) => {
+      const below = dir === '' ? relativePath : relativePath.startsWith(`${dir}/`) ? relativePath.slice(dir.length + 1) : undefined;
+      return below !== undefined && matcher.ignores(below);
+    });
+  }
 }
 
 /** A NUL byte in the first 8 KB: what git itself takes as binary. */

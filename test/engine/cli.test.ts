@@ -111,9 +111,13 @@ describe('workspace file collector', () => {
       write('src/huge.ts', 'const a = 1;\n'.repeat(30000));
       write('.gitignore', 'generated/\n');
       write('generated/g.ts', 'export const g = 1;\n');
+      write('pkg/.gitignore', 'fixtures/\n');
+      write('pkg/fixtures/f.ts', 'export const f = 1;\n');
+      write('pkg/c.ts', 'export const c = 1;\n');
+      write('src/fixtures/kept.ts', 'export const k = 1;\n');
       const { files, summary } = collectSourceFiles(root);
-      assert.deepEqual(files.map((f) => path.relative(root, f.path)).sort(), ['src/a.ts', 'src/b.js']);
-      assert.equal(summary.kept, 2);
+      assert.deepEqual(files.map((f) => path.relative(root, f.path)).sort(), ['pkg/c.ts', 'src/a.ts', 'src/b.js', 'src/fixtures/kept.ts']);
+      assert.equal(summary.kept, 4);
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }

@@ -6,7 +6,7 @@ import { EngineHost, resolveModelDir } from '../../src/providers/engineHost';
 import { ScriptedEngine } from '../../src/providers/scriptedEngine';
 import { effectiveSampler, isLanguageEnabled, readSettings } from '../../src/providers/settings';
 import { statusLabel } from '../../src/providers/statusText';
-import { FileCollector, ignoreMatcher, isIgnored, looksMinified } from '../../src/providers/workspaceFiles';
+import { FileCollector, IgnoreRules, looksMinified } from '../../src/providers/workspaceFiles';
 
 const NBSP = '\u00a0';
 
@@ -88,13 +88,22 @@ describe('status bar text', () => {
 
 describe('workspace file selection for retraining', () => {
   it('honours .gitignore and always skips dependencies and builds', () => {
-    const m = ignoreMatcher(['generated/\n*.gen.ts\n!keep.gen.ts']);
-    assert.ok(isIgnored(m, 'generated/a.ts'));
-    assert.ok(isIgnored(m, 'src/x.gen.ts'));
-    assert.ok(!isIgnored(m, 'src/keep.gen.ts'));
-    assert.ok(isIgnored(m, 'node_modules/lib/index.js'));
-    assert.ok(isIgnored(m, 'packages/a/dist/index.js'));
-    assert.ok(!isIgnored(m, 'src/index.ts'));
+    const m = new IgnoreRules().add('', 'generated/\n*.gen.ts\n!keep.gen.ts');
+    assert.ok(m.ignores('generated/a.ts'));
+    assert.ok(m.ignores('src/x.gen.ts'));
+    assert.ok(!m.ignores('src/keep.gen.ts'));
+    assert.ok(m.ignores('node_modules/lib/index.js'));
+    assert.ok(m.ignores('packages/a/dist/index.js'));
+    assert.ok(!m.ignores('src/index.ts'));
+  });
+
+  it('applies a nested .gitignore below its own folder only', () => {
+    const m = new IgnoreRules().add('packages/a', 'fixtures/\n/local.ts');
+    assert.ok(m.ignores('packages/a/fixtures/x.ts'));
+    assert.ok(m.ignores('packages/a/local.ts'));
+    assert.ok(!m.ignores('packages/a/src/local.ts'), 'a rooted rule is rooted at its .gitignore');
+    assert.ok(!m.ignores('packages/b/fixtures/x.ts'));
+    assert.ok(!m.ignores('fixtures/x.ts'));
   });
 
   it('skips binaries, minified and huge files, and stops at the total cap', () => {
