@@ -26,7 +26,8 @@ import { loadHead } from './head/ortHead';
 import { trainHead as trainLookbackHead } from './head/trainer';
 import { evaluate, taskRequest } from './evaluate';
 import { lineTasks } from './lineTasks';
-import { readModelConfig, type ModelConfig } from './modelConfig';
+import { readHeadNote, writeHeadNote } from './headNote';
+import { modelIdentity, readModelConfig, type ModelConfig } from './modelConfig';
 import { OnnxFrozenModel } from './modelSession';
 import { sessionOptions, type Logger } from './ortSession';
 import { BpeTokenizer, encodeHead, encodeTail, lineBreakIds, type TextTokenizer } from './tokenizer';
@@ -115,6 +116,10 @@ export class LocalEngine implements Engine {
       return;
     }
     if (!fs.existsSync(target)) throw new Error(`head file not found: ${target}`);
+    const trainedFor = file ? readHeadNote(file)?.model : undefined;
+    if (trainedFor !== undefined && trainedFor !== modelIdentity(config)) {
+      throw new Error(`the head was trained for model ${trainedFor}, not ${modelIdentity(config)}`);
+    }
     // Loaded before the old one is released: a head that does not fit leaves the current one in service.
     const head = await loadHead(target, provider, config.hiddenSize);
     await this.replaceHead(head, file ? { source: 'custom', path: target } : { source: 'shipped', path: target });
@@ -248,6 +253,7 @@ export class LocalEngine implements Engine {
       { ...options, maskId: config.maskTokenId, eomId: config.eomTokenId, oldHead: current, evaluateExactMatch: exactMatch },
       hooks,
     );
+    writeHeadNote(report.outPath, { model: modelIdentity(config) });
     const { outPath, trainFiles, heldOutFiles, examples, epochs, ms, before, after } = report;
     return { outPath, trainFiles, heldOutFiles, examples, epochs, ms, before, after };
   }

@@ -43,3 +43,8 @@ export function readModelConfig(modelDir: string): ModelConfig {
     useInt8: raw.use_int8 !== false,
   };
 }
+
+/** What names one trained model: a head retrained on it belongs to it and to no other. */
+export function modelIdentity(config: Pick<ModelConfig, 'name' | 'version'>): string {
+  return `${config.name} ${config.version}`;
+}

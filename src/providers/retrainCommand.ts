@@ -3,6 +3,7 @@
 // progress notification, the report, and where the head lives (this workspace's storage).
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { headNotePath } from '../engine/headNote';
 import type { Engine, HeadTrainReport } from '../engine/types';
 import { FileCollector, IgnoreRules, SOURCE_GLOB } from './workspaceFiles';
 
@@ -17,6 +18,11 @@ export interface HeadCommandDeps {
   log: vscode.LogOutputChannel;
   /** Called after the head changed, with the engine's new info. */
   onHeadChanged(): Promise<void>;
+}
+
+/** Deletes a head file and its note, if they are there. */
+async function removeHead(file: string): Promise<void> {
+  for (const f of [file, headNotePath(file)]) await vscode.workspace.fs.delete(vscode.Uri.file(f), { useTrash: false }).then(undefined, () => undefined);
 }
 
 export function retrainedHeadPath(context: vscode.ExtensionContext): string | undefined {
@@ -47,7 +53,6 @@ export async function retrainHead(deps: HeadCommandDeps): Promise<HeadTrainRepor
   // so a run cancelled or failing after the write never leaves its head at the path the next start loads.
   const outPath = path.join(storage.fsPath, `head-${Date.now()}.onnx`);
   const previous = retrainedHeadPath(deps.context);
-  const remove = (file: string) => vscode.workspace.fs.delete(vscode.Uri.file(file), { useTrash: false }).then(undefined, () => undefined);
 
   return vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'BackPlay: retraining the correction head', cancellable: true },
@@ -77,13 +82,13 @@ export async function retrainHead(deps: HeadCommandDeps): Promise<HeadTrainRepor
         );
         await engine.setHead(report.outPath);
         await deps.context.workspaceState.update(HEAD_STATE_KEY, report.outPath);
-        if (previous && previous !== report.outPath) await remove(previous);
+        if (previous && previous !== report.outPath) await removeHead(previous);
         await deps.onHeadChanged();
         deps.log.info(`retrain: ${JSON.stringify(report)}`);
         void vscode.window.showInformationMessage(describeReport(report, collector.files.length));
         return report;
       } catch (error) {
-        await remove(outPath);
+        await removeHead(outPath);
         if (abort.signal.aborted) {
           void vscode.window.showInformationMessage('BackPlay: retraining cancelled; the previous head stays in use.');
         } else {
@@ -101,7 +106,7 @@ export async function resetHead(deps: HeadCommandDeps): Promise<void> {
   await deps.context.workspaceState.update(HEAD_STATE_KEY, undefined);
   const engine = await deps.getEngine();
   await engine?.setHead(undefined);
-  if (stored) await vscode.workspace.fs.delete(vscode.Uri.file(stored), { useTrash: false }).then(undefined, () => undefined);
+  if (stored) await removeHead(stored);
   await deps.onHeadChanged();
   void vscode.window.showInformationMessage('BackPlay: back to the correction head shipped with the model.');
 }

@@ -5,7 +5,8 @@ import { defaultRequest } from '../../src/engine/defaults';
 import { LocalEngine } from '../../src/engine/localEngine';
 import { SAMPLER_NAMES } from '../../src/engine/decode/policies';
 import type { DraftSnapshot, FrozenModel } from '../../src/engine/types';
-import { readModelConfig } from '../../src/engine/modelConfig';
+import { headNotePath } from '../../src/engine/headNote';
+import { modelIdentity, readModelConfig } from '../../src/engine/modelConfig';
 import { BpeTokenizer } from '../../src/engine/tokenizer';
 import { tinyHeadOnnx, tinyModelOnnx, writeTinyModelDir } from './fixtures/tinyOnnxModel';
 
@@ -172,6 +173,12 @@ describe('local engine head retraining', function () {
       for (const e of [report.before, report.after]) assert.ok(e.exactMatch >= 0 && e.exactMatch <= 1, JSON.stringify(e));
       await engine.setHead(outPath);
       assert.equal((await engine.info()).head.source, 'custom');
+      // The head notes which model it learned from; under another model it is refused.
+      const note = JSON.parse(fs.readFileSync(headNotePath(outPath), 'utf8'));
+      assert.equal(note.model, modelIdentity(readModelConfig(dir)));
+      fs.writeFileSync(headNotePath(outPath), JSON.stringify({ model: 'another-model 9.9.9' }));
+      await assert.rejects(engine.setHead(outPath), /trained for model another-model 9\.9\.9/);
+      assert.equal((await engine.info()).head.source, 'custom', 'the head in use stays');
     } finally {
       await engine.dispose();
       fs.rmSync(dir, { recursive: true, force: true });
