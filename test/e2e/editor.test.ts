@@ -193,6 +193,19 @@ describe('editor end to end (code-server)', function () {
       assert.strictEqual(line, 'export const biggest = Math.max(a, b);');
     });
 
+    it('accepts a suggestion word by word with VS Code\'s own command, the rest staying as ghost text', async () => {
+      await typeNewFunction(page, session, 'sum2');
+      await waitForGhost(page, expected);
+      await page.keyboard.press('Control+ArrowRight'); // editor.action.inlineSuggest.acceptNextWord
+      await waitForGhost(page, 'a + b;');
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Control+S');
+      const file = path.join(session.workspace, 'src', 'math.ts');
+      await waitFor(() => /function sum2\(a: number, b: number\): number \{\n\s*return\b/.test(fs.readFileSync(file, 'utf8')));
+      const text = fs.readFileSync(file, 'utf8');
+      assert.ok(!/function sum2[^\n]*\n\s*return a \+ b/.test(text), 'only the first word was accepted');
+    });
+
     it('changing tokens per step takes effect without a reload and changes the steps taken', async () => {
       const k2 = readMetrics(session).filter((m) => m.shownChars > 0).slice(-1)[0];
       const before = readMetrics(session).length;
