@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { evaluate, readTasks, taskRequest } from '../src/engine/evaluate';
 import { LocalEngine } from '../src/engine/localEngine';
+import { pairedDifference } from '../src/engine/metrics';
 import type { DeviceName } from '../src/engine/types';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -47,8 +48,12 @@ async function main(): Promise<void> {
               const correction = { tau, maxRemask, stride, fifo };
               const s = await evaluate(engine, tasks, (t) => taskRequest(t, { sampler: 'backplay', tokensPerStep: k, correction }));
               const setting = `tau ${tau} K ${maxRemask} d ${stride} B ${fifo}`;
-              rows.push({ k, setting, exact_match: s.exact_match, edit_similarity: s.edit_similarity, ms_p50: s.ms_p50, steps: s.steps_mean, remasks: s.remasks_mean });
-              console.error(`k=${k} ${setting}: ${(100 * s.exact_match).toFixed(1)}%, edit ${s.edit_similarity.toFixed(3)}, p50 ${s.ms_p50.toFixed(1)} ms, steps ${s.steps_mean.toFixed(2)}`);
+              // Against confidence on the same tasks: the paired gain and its 95% interval.
+              const gain = pairedDifference(s.per_task.edit_similarity, base.per_task.edit_similarity);
+              rows.push({ k, setting, exact_match: s.exact_match, edit_similarity: s.edit_similarity, es_gain: gain.mean, es_gain_low: gain.low, es_gain_high: gain.high, ms_p50: s.ms_p50, steps: s.steps_mean, remasks: s.remasks_mean });
+              console.error(
+                `k=${k} ${setting}: ${(100 * s.exact_match).toFixed(1)}%, edit ${s.edit_similarity.toFixed(3)} (vs confidence ${gain.mean.toFixed(3)}, 95% ${gain.low.toFixed(3)} to ${gain.high.toFixed(3)}), p50 ${s.ms_p50.toFixed(1)} ms, steps ${s.steps_mean.toFixed(2)}`,
+              );
             }
     }
   } finally {
