@@ -88,7 +88,7 @@ export async function retrainHead(deps: HeadCommandDeps): Promise<HeadTrainRepor
         void vscode.window.showInformationMessage(describeReport(report, collector.files.length));
         return report;
       } catch (error) {
-        await removeHead(outPath);
+        if (retrainedHeadPath(deps.context) !== outPath) await removeHead(outPath); // not yet the head in use
         if (abort.signal.aborted) {
           void vscode.window.showInformationMessage('BackPlay: retraining cancelled; the previous head stays in use.');
         } else {
