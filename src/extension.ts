@@ -22,7 +22,7 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(own);
   own.wrap(wire)(context, { file: metricsFile, own });
   // Activation's own stretch, kept apart from the completions' that follow.
-  appendRecord(metricsFile, { event: 'activated', ownMaxBlockMs: Math.round(own.takeLongestMs()) });
+  appendRecord(metricsFile, { event: 'activated', ownMaxBlockMs: Math.round(own.takeLongest().ms) });
 }
 
 /** One JSON line of the metrics file the editor tests read. */
@@ -92,9 +92,9 @@ function wire(context: vscode.ExtensionContext, metrics?: Metrics): void {
   const recordMetrics = (record: object, stall = true) => {
     if (!metrics) return;
     const hostMaxStallMs = stall && loopDelay ? Math.round(loopDelay.max / 1e6) : undefined;
-    const ownMaxBlockMs = stall ? Math.round(metrics.own.takeLongestMs()) : undefined;
+    const own = stall ? metrics.own.takeLongest() : undefined;
     if (stall) loopDelay?.reset();
-    appendRecord(metrics.file, { ...record, hostMaxStallMs, ownMaxBlockMs });
+    appendRecord(metrics.file, { ...record, hostMaxStallMs, ownMaxBlockMs: own && Math.round(own.ms), ownMaxBlockWhere: own?.where });
   };
   const controller = new CompletionController({
     getEngine: () => engines.get(),

@@ -8,20 +8,25 @@ import { createHook, type AsyncHook } from 'async_hooks';
 import { performance } from 'perf_hooks';
 
 export class OwnBusyTime {
-  /** Async resources created while our code ran: their callbacks are ours too. */
-  private readonly ours = new Set<number>();
+  /** Async resources created while our code ran (their callbacks are ours too), with their type. */
+  private readonly ours = new Map<number, string>();
   private readonly hook: AsyncHook;
   private depth = 0;
   private enteredAt = 0;
-  private longest = 0;
+  /** What the current stretch began in: a wrapped function's name or an async resource's type. */
+  private enteredWith = '';
+  private longest = { ms: 0, where: '' };
 
   constructor(private readonly now: () => number = () => performance.now()) {
     this.hook = createHook({
-      init: (asyncId) => {
-        if (this.depth > 0) this.ours.add(asyncId);
+      init: (asyncId, type) => {
+        // The resource's type and the wrapped callback the chain began in (not the whole chain: a
+        // timer that re-arms itself would grow it without end).
+        if (this.depth > 0) this.ours.set(asyncId, `${type} from ${this.enteredWith.split(' from ').pop()}`);
       },
       before: (asyncId) => {
-        if (this.ours.has(asyncId)) this.enter();
+        const where = this.ours.get(asyncId);
+        if (where !== undefined) this.enter(where);
       },
       after: (asyncId) => {
         if (this.ours.has(asyncId)) this.leave();
@@ -37,9 +42,9 @@ export class OwnBusyTime {
   }
 
   /** `fn` as VS Code should call it: its synchronous run, and everything it schedules, is timed as ours. */
-  wrap<A extends unknown[], R>(fn: (...args: A) => R): (...args: A) => R {
+  wrap<A extends unknown[], R>(fn: (...args: A) => R, name = fn.name || 'callback'): (...args: A) => R {
     return (...args: A) => {
-      this.enter();
+      this.enter(name);
       try {
         return fn(...args);
       } finally {
@@ -48,10 +53,13 @@ export class OwnBusyTime {
     };
   }
 
-  /** The longest stretch our code held the thread since the last call, in ms; starts a new period. */
-  takeLongestMs(): number {
+  /**
+   * The longest stretch our code held the thread since the last call, in ms, and what it began in
+   * (e.g. `PROMISE from provideInlineCompletionItems`); starts a new period.
+   */
+  takeLongest(): { ms: number; where: string } {
     const longest = this.longest;
-    this.longest = 0;
+    this.longest = { ms: 0, where: '' };
     return longest;
   }
 
@@ -60,12 +68,17 @@ export class OwnBusyTime {
     this.ours.clear();
   }
 
-  private enter(): void {
-    if (this.depth++ === 0) this.enteredAt = this.now();
+  private enter(where: string): void {
+    if (this.depth++ === 0) {
+      this.enteredAt = this.now();
+      this.enteredWith = where;
+    }
   }
 
   private leave(): void {
     if (this.depth === 0) return; // an `after` whose `before` came before the hook was enabled
-    if (--this.depth === 0) this.longest = Math.max(this.longest, this.now() - this.enteredAt);
+    if (--this.depth > 0) return;
+    const ms = this.now() - this.enteredAt;
+    if (ms > this.longest.ms) this.longest = { ms, where: this.enteredWith };
   }
 }

@@ -315,6 +315,7 @@ describe('editor end to end (code-server)', function () {
         shownChars: number;
         hostMaxStallMs?: number;
         ownMaxBlockMs?: number;
+        ownMaxBlockWhere?: string;
       }[] = [];
       const names = ['add', 'subtract', 'multiply', 'divide', 'clamp'];
       let accepted = false;
@@ -344,6 +345,7 @@ describe('editor end to end (code-server)', function () {
           shownChars: m.shownChars,
           hostMaxStallMs: (m as CompletionMetrics & { hostMaxStallMs?: number }).hostMaxStallMs,
           ownMaxBlockMs: (m as CompletionMetrics & { ownMaxBlockMs?: number }).ownMaxBlockMs,
+          ownMaxBlockWhere: (m as CompletionMetrics & { ownMaxBlockWhere?: string }).ownMaxBlockWhere,
         });
         if (samples.length === 1) await screenshot(page, 'real-1-after-first');
         if (m.shownChars > 0 && !accepted) {
@@ -378,11 +380,12 @@ describe('editor end to end (code-server)', function () {
         },
         // Our own code's longest stretch on the host's thread, over these completions; activation apart.
         ownMaxBlockMsMax: Math.max(...samples.map((x) => x.ownMaxBlockMs ?? 0)),
+        ownMaxBlockWhere: [...samples].sort((a, b) => (b.ownMaxBlockMs ?? 0) - (a.ownMaxBlockMs ?? 0))[0]?.ownMaxBlockWhere,
         activationOwnMs: readRecords(session).find((r) => r.event === 'activated')?.ownMaxBlockMs,
         samples,
       };
       writeArtifact(`latency-${useShipped ? 'shipped' : otherModel ? 'other-model' : 'tiny'}.json`, summary);
-      console.log(`      latency (${summary.model}): ${JSON.stringify(summary.p50)}; our code held the host thread at most ${summary.ownMaxBlockMsMax} ms at a time (activation: ${summary.activationOwnMs} ms)`);
+      console.log(`      latency (${summary.model}): ${JSON.stringify(summary.p50)}; our code held the host thread at most ${summary.ownMaxBlockMsMax} ms at a time, in ${summary.ownMaxBlockWhere} (activation: ${summary.activationOwnMs} ms)`);
       if (useShipped) {
         assert.ok(accepted, 'the shipped model gave at least one suggestion that Tab inserted');
         assert.ok(draftsSeen > 0, 'a live draft of the shipped model was on screen before its suggestion');
