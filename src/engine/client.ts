@@ -53,9 +53,12 @@ export class WorkerEngine implements Engine {
     if (this.disposed) throw new Error('the BackPlay engine was disposed');
     if (this.worker) return this.worker;
     // A restarted worker must come back with the head that was last set, not the shipped one.
+    const spawnStart = performance.now();
     const worker = new Worker(this.extra.workerFile ?? path.join(__dirname, 'worker.js'), {
       workerData: { ...this.options, headPath: this.headPath ?? this.options.headPath },
     });
+    // The spawn runs on the caller's thread (the extension host's): worth seeing in the log.
+    this.extra.log?.(`worker spawned in ${(performance.now() - spawnStart).toFixed(1)} ms of the calling thread`);
     worker.on('message', (message: FromWorker) => this.onMessage(message));
     worker.on('error', (err) => this.onDeath(worker, `the engine worker crashed: ${err.message}`));
     worker.on('exit', (code) => this.onDeath(worker, `the engine worker exited (code ${code})`));
