@@ -161,8 +161,8 @@ function wire(context: vscode.ExtensionContext, metrics?: Metrics): void {
       });
     })),
   );
-  // Load the model now, not on the first keystroke; but after activation returns: spawning the
-  // worker took 21-38 ms of the host thread on a loaded machine, half of activation's time.
+  // Load the model now, not on the first keystroke; but after activation returns: starting the
+  // engine took 21-38 ms of the host thread on a loaded machine, half of activation's time.
   setTimeout(ours(() => void engines.get()), 0);
 }
 
