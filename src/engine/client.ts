@@ -52,8 +52,8 @@ export class WorkerEngine implements Engine {
   private ensureWorker(): Worker {
     if (this.disposed) throw new Error('the BackPlay engine was disposed');
     if (this.worker) return this.worker;
-    // A restarted worker must come back with the head that was last set, not the shipped one.
     const spawnStart = performance.now();
+    // A restarted worker must come back with the head that was last set, not the shipped one.
     const worker = new Worker(this.extra.workerFile ?? path.join(__dirname, 'worker.js'), {
       workerData: { ...this.options, headPath: this.headPath ?? this.options.headPath },
     });

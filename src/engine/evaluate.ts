@@ -75,6 +75,9 @@ export function readTasks(file: string, limit?: number): EvalTask[] {
 interface Outcome {
   task: EvalTask;
   completion: Completion;
+  /** The task's scores, computed once: the summary, each kind's and per_task all read them. */
+  exact: number;
+  edit: number;
 }
 
 function score(outcomes: Outcome[]): EvalScores {
@@ -82,8 +85,8 @@ function score(outcomes: Outcome[]): EvalScores {
   const ms = pick((o) => o.completion.ms);
   return {
     tasks: outcomes.length,
-    exact_match: mean(pick((o) => (exactMatch(o.task.middle, o.completion.text) ? 1 : 0))),
-    edit_similarity: mean(pick((o) => editSimilarity(o.task.middle, o.completion.text))),
+    exact_match: mean(pick((o) => o.exact)),
+    edit_similarity: mean(pick((o) => o.edit)),
     ms_p50: percentile(ms, 50),
     ms_p95: percentile(ms, 95),
     steps_mean: mean(pick((o) => o.completion.steps)),
@@ -109,7 +112,13 @@ export async function evaluate(
 ): Promise<EvalSummary> {
   const outcomes: Outcome[] = [];
   for (const task of tasks) {
-    outcomes.push({ task, completion: await engine.complete(requestFor(task)) });
+    const completion = await engine.complete(requestFor(task));
+    outcomes.push({
+      task,
+      completion,
+      exact: exactMatch(task.middle, completion.text) ? 1 : 0,
+      edit: editSimilarity(task.middle, completion.text),
+    });
     onTask?.(outcomes.length, tasks.length);
   }
   const kinds = [...new Set(outcomes.map((o) => o.task.kind ?? 'all'))];
@@ -125,8 +134,8 @@ export async function evaluate(
     by_kind,
     one_line: score(outcomes.filter((o) => canvasFor(o.task) === DEFAULT_MAX_NEW_TOKENS)),
     per_task: {
-      exact_match: outcomes.map((o) => (exactMatch(o.task.middle, o.completion.text) ? 1 : 0)),
-      edit_similarity: outcomes.map((o) => Number(editSimilarity(o.task.middle, o.completion.text).toFixed(4))),
+      exact_match: outcomes.map((o) => o.exact),
+      edit_similarity: outcomes.map((o) => Number(o.edit.toFixed(4))),
     },
   };
 }

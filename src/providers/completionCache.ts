@@ -1,7 +1,7 @@
 // Recent completions, so that a suggestion keeps showing while the user types what it says (and
 // coming back to a spot costs nothing). Least recently used entries go first.
 import { LRUCache } from 'lru-cache';
-import { isSubsequence } from './postprocess';
+import { AUTO_CLOSED_RUN, isSubsequence } from './postprocess';
 
 interface Entry {
   prefix: string;
@@ -14,8 +14,6 @@ interface Entry {
  * far edges move as the cursor does (cutWindow cuts at line boundaries a fixed distance away).
  */
 const ANCHOR_CHARS = 512;
-/** What an editor inserts after the cursor by itself when an opening bracket or quote is typed. */
-const AUTO_CLOSED = /^[)\]}"'`]{1,2}/;
 
 export class CompletionCache {
   private readonly entries: LRUCache<string, Entry>;
@@ -57,7 +55,8 @@ export class CompletionCache {
  * suggestion must then hold them, in order, so that it can replace them).
  */
 function untypedRest(entry: Entry, prefix: string, suffix: string): string | undefined {
-  const closed = AUTO_CLOSED.exec(suffix)?.[0] ?? '';
+  // What the editor may have inserted after the cursor by itself while the user typed: one or two closers.
+  const closed = (AUTO_CLOSED_RUN.exec(suffix)?.[0] ?? '').slice(0, 2);
   for (let n = 1; n < entry.text.length; n++) {
     if (!prefix.endsWith(entry.text.slice(0, n))) continue;
     if (prefix.slice(0, prefix.length - n).slice(-ANCHOR_CHARS) !== entry.prefix.slice(-ANCHOR_CHARS)) continue;

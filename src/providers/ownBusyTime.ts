@@ -8,13 +8,17 @@ import { createHook, type AsyncHook } from 'async_hooks';
 import { performance } from 'perf_hooks';
 
 export class OwnBusyTime {
-  /** Async resources created while our code ran (their callbacks are ours too), with their type. */
-  private readonly ours = new Map<number, string>();
+  /**
+   * Async resources created while our code ran (their callbacks are ours too): what a stretch in
+   * their callback began in, and the wrapped callback their chain goes back to.
+   */
+  private readonly ours = new Map<number, { where: string; root: string }>();
   private readonly hook: AsyncHook;
   private depth = 0;
   private enteredAt = 0;
-  /** What the current stretch began in: a wrapped function's name or an async resource's type. */
+  /** What the current stretch began in (a wrapped function's name or an async resource's type), and its chain's root. */
   private enteredWith = '';
+  private enteredRoot = '';
   private longest = { ms: 0, where: '' };
 
   constructor(private readonly now: () => number = () => performance.now()) {
@@ -22,11 +26,11 @@ export class OwnBusyTime {
       init: (asyncId, type) => {
         // The resource's type and the wrapped callback the chain began in (not the whole chain: a
         // timer that re-arms itself would grow it without end).
-        if (this.depth > 0) this.ours.set(asyncId, `${type} from ${this.enteredWith.split(' from ').pop()}`);
+        if (this.depth > 0) this.ours.set(asyncId, { where: `${type} from ${this.enteredRoot}`, root: this.enteredRoot });
       },
       before: (asyncId) => {
-        const where = this.ours.get(asyncId);
-        if (where !== undefined) this.enter(where);
+        const origin = this.ours.get(asyncId);
+        if (origin !== undefined) this.enter(origin.where, origin.root);
       },
       after: (asyncId) => {
         if (this.ours.has(asyncId)) this.leave();
@@ -44,7 +48,7 @@ export class OwnBusyTime {
   /** `fn` as VS Code should call it: its synchronous run, and everything it schedules, is timed as ours. */
   wrap<A extends unknown[], R>(fn: (...args: A) => R, name = fn.name || 'callback'): (...args: A) => R {
     return (...args: A) => {
-      this.enter(name);
+      this.enter(name, name);
       try {
         return fn(...args);
       } finally {
@@ -68,10 +72,11 @@ export class OwnBusyTime {
     this.ours.clear();
   }
 
-  private enter(where: string): void {
+  private enter(where: string, root: string): void {
     if (this.depth++ === 0) {
       this.enteredAt = this.now();
       this.enteredWith = where;
+      this.enteredRoot = root;
     }
   }
 

@@ -18,6 +18,8 @@ export interface CursorContext {
   indent: IndentStyle;
 }
 
+/** The brackets and quotes an editor closes by itself, as a run at the start of the text after the cursor. */
+export const AUTO_CLOSED_RUN = /^[)\]}"'`]+/;
 /** Characters an editor closes by itself, and punctuation that typically follows them on a line. */
 const CLOSING_RUN = /^[\s)\]}>"'`;,]+$/;
 /** Lines this short ("}", ");") repeat everywhere: they only count as a repeat inside a longer match. */
@@ -50,15 +52,16 @@ export function buildCursorContext(text: string, offset: number, indent: IndentS
 /** The whole pipeline, in order. Returns '' when nothing worth showing is left. */
 export function postProcess(raw: string, ctx: CursorContext): string {
   const singleLine = isMidLine(ctx);
-  let text = raw.replace(/\r\n/g, '\n');
-  if (singleLine) text = firstLine(text);
-  text = trimTrailingWhitespace(text);
+  const lf = raw.replace(/\r\n/g, '\n');
+  // Before any trimming: keepSpaceBeforeWord looks at what the model wrote after the kept text.
+  const untrimmed = singleLine ? firstLine(lf) : lf;
+  let text = trimTrailingWhitespace(untrimmed);
   if (!/\S/.test(ctx.linePrefix + ctx.lineSuffix)) text = text.replace(/^[ \t]*(\r?\n)+/, '');
   text = stripFirstLineIndentIfTyped(text, ctx.linePrefix);
   if (singleLine) text = stripLineSuffixOverlap(text, ctx.lineSuffix, ctx.linePrefix);
   else text = stripRepeatedNextLines(text, ctx.nextLines, ctx.indent.tabSize);
   text = matchIndentStyle(text, ctx.indent);
-  if (singleLine) text = keepSpaceBeforeWord(text, stripFirstLineIndentIfTyped(firstLine(raw.replace(/\r\n/g, '\n')), ctx.linePrefix), ctx.lineSuffix);
+  if (singleLine) text = keepSpaceBeforeWord(text, stripFirstLineIndentIfTyped(untrimmed, ctx.linePrefix), ctx.lineSuffix);
   return /\S/.test(text) ? text : '';
 }
 
@@ -131,7 +134,7 @@ export function stripLineSuffixOverlap(text: string, lineSuffix: string, linePre
  * them as ghost text. 0 when inserting is right.
  */
 export function replacedSuffixLength(text: string, linePrefix: string, lineSuffix: string): number {
-  const run = /^[)\]}"'`]+/.exec(lineSuffix)?.[0] ?? '';
+  const run = AUTO_CLOSED_RUN.exec(lineSuffix)?.[0] ?? '';
   if (text.includes('\n')) return 0;
   const inserted = imbalance(linePrefix + text + lineSuffix);
   for (let k = run.length; k > 0; k--) {
