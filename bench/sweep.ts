@@ -5,6 +5,7 @@
 //   npm run build && npx tsc -p . && node out/bench/sweep.js [--tasks bench/tasks/heldout.jsonl] [--limit N <= 500]
 //       [--model DIR] [--head FILE] [--samplers a,b] [--k 1,2,3,4,6,8] [--device cpu] [--json FILE] [--md FILE] [--svg FILE]
 //       [--tau T] [--max-remask K] [--stride D] [--fifo B]   (look-back settings, e.g. from bench/tune.ts)
+//   node out/bench/sweep.js --report   only rewrites the report from the rows in docs/sweep.json
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -67,19 +68,19 @@ function acceptance(rows: Row[]): string[] {
       `- backplay at k=4 keeps ${f(ratio, 3)} of confidence at k=1's exact match (${pct(b4.exact_match)} vs ${pct(c1.exact_match)}; target >= 0.95): **${ratio >= 0.95 ? 'met' : 'not met'}**`,
     );
   }
-  // backplay against confidence at every k >= 2, by one metric. Rows with per-task scores also show
+  // backplay against a baseline at every k >= 2, by one metric. Rows with per-task scores also show
   // the paired difference: with exact match, the tasks only one of the two got right; with edit
   // similarity, the mean difference and its 95% interval (a gap whose interval holds 0 is noise).
-  const againstConfidence = (metric: 'exact_match' | 'edit_similarity', show: (x: number) => string) =>
+  const against = (baseline: string, metric: 'exact_match' | 'edit_similarity', show: (x: number) => string) =>
     KS.filter((k) => k >= 2).flatMap((k) => {
       const b = at('backplay', k);
-      const c = at('confidence', k);
+      const c = at(baseline, k);
       if (!b || !c) return [];
       const bt = b.per_task?.[metric];
       const ct = c.per_task?.[metric];
       let paired = '';
       if (bt && ct && metric === 'exact_match') {
-        paired = ` (right only with backplay: ${bt.filter((x, i) => x > ct[i]).length}, only with confidence: ${ct.filter((x, i) => x > bt[i]).length})`;
+        paired = ` (right only with backplay: ${bt.filter((x, i) => x > ct[i]).length}, only with ${baseline}: ${ct.filter((x, i) => x > bt[i]).length})`;
       } else if (bt && ct) {
         const d = pairedDifference(bt, ct);
         const signed = (x: number) => `${x >= 0 ? '+' : ''}${f(x)}`;
@@ -87,14 +88,17 @@ function acceptance(rows: Row[]): string[] {
       }
       return [{ k, ok: b[metric] > c[metric], text: `k=${k}: ${show(b[metric])} vs ${show(c[metric])}${paired}` }];
     });
-  const known = againstConfidence('exact_match', pct);
+  const known = against('confidence', 'exact_match', pct);
   if (known.length > 0) {
     lines.push(`- backplay above confidence at every k >= 2: **${known.every((x) => x.ok) ? 'met' : 'not met'}** (${known.map((x) => x.text).join('; ')})`);
   }
-  // The same comparison by edit similarity: not the acceptance metric, but it moves while exact match is near zero.
-  const aboveEs = againstConfidence('edit_similarity', (x) => f(x));
-  if (aboveEs.length > 0) {
-    lines.push(`- (by edit similarity, for information) backplay above confidence at every k >= 2: ${aboveEs.every((x) => x.ok) ? 'yes' : 'no'} (${aboveEs.map((x) => x.text).join('; ')})`);
+  // The same comparison by edit similarity: not the acceptance metric, but it moves while exact match
+  // is near zero; and against the samplers that re-mask without a head, which say what the head adds.
+  for (const baseline of ['confidence', 'random-remask', 'self-remask']) {
+    const es = against(baseline, 'edit_similarity', (x) => f(x));
+    if (es.length > 0) {
+      lines.push(`- (by edit similarity, for information) backplay above ${baseline} at every k >= 2: ${es.every((x) => x.ok) ? 'yes' : 'no'} (${es.map((x) => x.text).join('; ')})`);
+    }
   }
   // Wall-clock: for every time budget (each row's p50), backplay's best exact match within it vs every baseline's.
   const budgets = [...new Set(rows.map((r) => r.ms_p50))].sort((a, b) => a - b);
@@ -192,6 +196,13 @@ function writeSection(file: string, section: string): void {
   fs.writeFileSync(file, next);
 }
 
+/** The Pareto SVG and the BENCHMARKS.md section, from all rows. */
+function writeReport(sweep: SweepFile, md: string, svg: string): void {
+  const svgPoints = sweep.rows.map((r) => ({ sampler: r.sampler, label: r.threshold !== undefined ? `${r.threshold}` : `k${r.k}`, ms: r.ms_p50, quality: r.exact_match }));
+  fs.writeFileSync(svg, paretoSvg(svgPoints, 'exact match'));
+  writeSection(md, markdown(sweep, path.relative(path.dirname(path.resolve(md)), path.resolve(svg))));
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -210,8 +221,14 @@ async function main(): Promise<void> {
       'max-remask': { type: 'string', default: String(DEFAULT_CORRECTION.maxRemask) },
       stride: { type: 'string', default: String(DEFAULT_CORRECTION.stride) },
       fifo: { type: 'string', default: String(DEFAULT_CORRECTION.fifo) },
+      // Only rewrite the report (BENCHMARKS.md section, SVG) from the rows already in --json.
+      report: { type: 'boolean', default: false },
     },
   });
+  if (values.report) {
+    writeReport(JSON.parse(fs.readFileSync(values.json, 'utf8')) as SweepFile, values.md, values.svg);
+    return;
+  }
   const samplers = values.samplers.split(',') as SamplerName[];
   for (const s of samplers) if (!SAMPLER_NAMES.includes(s)) throw new Error(`unknown sampler ${s}`);
   const ks = values.k.split(',').map(Number);
@@ -259,9 +276,7 @@ async function main(): Promise<void> {
   } finally {
     await engine.dispose();
   }
-  const svgPoints = sweep.rows.map((r) => ({ sampler: r.sampler, label: r.threshold !== undefined ? `${r.threshold}` : `k${r.k}`, ms: r.ms_p50, quality: r.exact_match }));
-  fs.writeFileSync(values.svg, paretoSvg(svgPoints, 'exact match'));
-  writeSection(values.md, markdown(sweep, path.relative(path.dirname(path.resolve(values.md)), path.resolve(values.svg))));
+  writeReport(sweep, values.md, values.svg);
   console.log(JSON.stringify({ rows: sweep.rows.length, json: values.json, md: values.md, svg: values.svg }));
 }
 
