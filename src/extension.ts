@@ -8,7 +8,7 @@ import { EngineHost } from './providers/engineHost';
 import { BackPlayInlineProvider } from './providers/inlineProvider';
 import { LiveDraft } from './providers/liveDraft';
 import { pickTokensPerStep, showMenu, TOGGLES, toggleSetting } from './providers/menu';
-import { OwnBusyTime } from './providers/ownBusyTime';
+import { GC_REPORT_DELAY_MS, OwnBusyTime, Stretch } from './providers/ownBusyTime';
 import { HeadCommandDeps, resetHead, retrainedHeadPath, retrainHead } from './providers/retrainCommand';
 import { readSettings, SettingsScope } from './providers/settings';
 import { MENU_COMMAND, StatusBar } from './providers/statusBar';
@@ -22,7 +22,20 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(own);
   own.wrap(wire)(context, { file: metricsFile, own });
   // Activation's own stretch, kept apart from the completions' that follow.
-  appendRecord(metricsFile, { event: 'activated', ownMaxBlockMs: Math.round(own.takeLongest().ms) });
+  const activation = own.takeLongest();
+  setTimeout(() => appendRecord(metricsFile, { event: 'activated', ...ownFields(activation, own) }), GC_REPORT_DELAY_MS);
+}
+
+/** The metrics file's fields for our longest stretch on the host thread (a moment after it, for its GC time). */
+function ownFields(stretch: Stretch, own: OwnBusyTime) {
+  const ms = (value: number | undefined) => (value === undefined ? undefined : Math.round(value));
+  return {
+    ownMaxBlockMs: ms(stretch.ms),
+    ownMaxBlockWhere: stretch.where,
+    ownMaxBlockCpuMs: ms(stretch.cpuMs),
+    ownMaxBlockWaitMs: ms(stretch.waitMs),
+    ownMaxBlockGcMs: ms(own.gcDuring(stretch)),
+  };
 }
 
 /** One JSON line of the metrics file the editor tests read. */
@@ -92,9 +105,10 @@ function wire(context: vscode.ExtensionContext, metrics?: Metrics): void {
   const recordMetrics = (record: object, stall = true) => {
     if (!metrics) return;
     const hostMaxStallMs = stall && loopDelay ? Math.round(loopDelay.max / 1e6) : undefined;
-    const own = stall ? metrics.own.takeLongest() : undefined;
-    if (stall) loopDelay?.reset();
-    appendRecord(metrics.file, { ...record, hostMaxStallMs, ownMaxBlockMs: own && Math.round(own.ms), ownMaxBlockWhere: own?.where });
+    if (!stall) return appendRecord(metrics.file, record);
+    const own = metrics.own.takeLongest();
+    loopDelay?.reset();
+    setTimeout(() => appendRecord(metrics.file, { ...record, hostMaxStallMs, ...ownFields(own, metrics.own) }), GC_REPORT_DELAY_MS);
   };
   const controller = new CompletionController({
     getEngine: () => engines.get(),

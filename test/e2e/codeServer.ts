@@ -30,6 +30,8 @@ export interface SessionOptions {
   env?: Record<string, string>;
   /** Folder copied into a fresh workspace. */
   workspaceFixture: string;
+  /** Open the workspace untrusted (Restricted Mode) instead of with workspace trust turned off. */
+  untrusted?: boolean;
 }
 
 export function missingPrerequisites(): string[] {
@@ -116,6 +118,8 @@ export async function openEditor(options: SessionOptions): Promise<EditorSession
         'editor.parameterHints.enabled': false,
         'typescript.disableAutomaticTypeAcquisition': true,
         'files.autoSave': 'off',
+        // Untrusted: Restricted Mode without the dialog that asks on opening.
+        ...(options.untrusted ? { 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.untrustedFiles': 'open' } : {}),
         ...options.settings,
       },
       null,
@@ -136,7 +140,7 @@ export async function openEditor(options: SessionOptions): Promise<EditorSession
     CODE_SERVER_BIN,
     [
       '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
-      '--disable-workspace-trust', '--disable-proxy', '--ignore-last-opened',
+      ...(options.untrusted ? [] : ['--disable-workspace-trust']), '--disable-proxy', '--ignore-last-opened',
       '--config', path.join(root, 'config.yaml'), '--user-data-dir', dirs.userData, '--extensions-dir', dirs.extensions,
     ],
     {

@@ -25,9 +25,27 @@ const STATUS = '[id="backplay.backplay.backplay.status"]';
 const MASK = '\u2592';
 
 /** Everything the extension recorded: completions, and `{ event: ... }` lines (provide, head-changed). */
-function readRecords(session: EditorSession): (Partial<CompletionMetrics> & { event?: string; hostMaxStallMs?: number; ownMaxBlockMs?: number })[] {
+/** What extension.ts records of our own longest stretch on the host thread since the last record. */
+interface OwnRecord {
+  hostMaxStallMs?: number;
+  ownMaxBlockMs?: number;
+  ownMaxBlockWhere?: string;
+  /** Of that stretch: on a CPU, waiting for a CPU, and garbage collection (ms). */
+  ownMaxBlockCpuMs?: number;
+  ownMaxBlockWaitMs?: number;
+  ownMaxBlockGcMs?: number;
+}
+
+/** The stretch of an OwnRecord, for the summaries. */
+function ownStretch(r: OwnRecord | undefined) {
+  return r && { ms: r.ownMaxBlockMs, where: r.ownMaxBlockWhere, cpuMs: r.ownMaxBlockCpuMs, waitMs: r.ownMaxBlockWaitMs, gcMs: r.ownMaxBlockGcMs };
+}
+
+function readRecords(session: EditorSession): (Partial<CompletionMetrics> & OwnRecord & { event?: string })[] {
   if (!fs.existsSync(session.metricsFile)) return [];
-  return fs.readFileSync(session.metricsFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  // Only whole lines: the extension may be halfway through appending the last one.
+  const text = fs.readFileSync(session.metricsFile, 'utf8');
+  return text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(Boolean).map((l) => JSON.parse(l));
 }
 
 /** The finished completions. */
@@ -274,6 +292,36 @@ describe('editor end to end (code-server)', function () {
     });
   });
 
+  describe('in an untrusted workspace (Restricted Mode)', () => {
+    let session: EditorSession;
+
+    before(async () => {
+      session = await openEditor({ workspaceFixture: FIXTURE, env: { BACKPLAY_ENGINE: 'scripted' }, untrusted: true });
+      await session.page.locator(`${STATUS}[aria-label^="BackPlay ready"]`).waitFor({ timeout: 60_000 });
+    });
+
+    after(async () => {
+      if (session) await session.close();
+    });
+
+    it('refuses to retrain the head on the workspace, and says how to trust it', async () => {
+      const page = session.page;
+      await runCommand(page, 'BackPlay: Retrain Correction Head on Workspace');
+      await page.locator('.notifications-toasts', { hasText: 'Trust the workspace first' }).first().waitFor({ timeout: 15_000 });
+      await screenshot(page, 'untrusted-retrain-refused');
+      await new Promise((r) => setTimeout(r, 1_000));
+      assert.ok(!readRecords(session).some((r) => r.event === 'head-changed'), 'no head was trained or swapped in');
+      assert.ok(await page.locator(`${STATUS}[aria-label*="shipped head"]`).count(), 'the status still shows the shipped head');
+    });
+
+    it('still completes code there', async () => {
+      const page = session.page;
+      await openFile(page, 'src/math.ts');
+      await typeNewFunction(page, session, 'add');
+      await waitForGhost(page, 'return a + b;');
+    });
+  });
+
   describe('with the real engine in its worker', () => {
     // The shipped model when it is there (the acceptance run); else a model folder named by
     // BACKPLAY_E2E_MODEL; else the engine tests' tiny random model, which checks the wiring and
@@ -315,7 +363,7 @@ describe('editor end to end (code-server)', function () {
         shownChars: number;
         hostMaxStallMs?: number;
         ownMaxBlockMs?: number;
-        ownMaxBlockWhere?: string;
+        own?: ReturnType<typeof ownStretch>;
       }[] = [];
       const names = ['add', 'subtract', 'multiply', 'divide', 'clamp'];
       let accepted = false;
@@ -343,9 +391,9 @@ describe('editor end to end (code-server)', function () {
           engineMs: m.engineMs,
           steps: m.steps,
           shownChars: m.shownChars,
-          hostMaxStallMs: (m as CompletionMetrics & { hostMaxStallMs?: number }).hostMaxStallMs,
-          ownMaxBlockMs: (m as CompletionMetrics & { ownMaxBlockMs?: number }).ownMaxBlockMs,
-          ownMaxBlockWhere: (m as CompletionMetrics & { ownMaxBlockWhere?: string }).ownMaxBlockWhere,
+          hostMaxStallMs: (m as OwnRecord).hostMaxStallMs,
+          ownMaxBlockMs: (m as OwnRecord).ownMaxBlockMs,
+          own: ownStretch(m as OwnRecord),
         });
         if (samples.length === 1) await screenshot(page, 'real-1-after-first');
         if (m.shownChars > 0 && !accepted) {
@@ -379,13 +427,12 @@ describe('editor end to end (code-server)', function () {
           ownMaxBlockMs: p50('ownMaxBlockMs'),
         },
         // Our own code's longest stretch on the host's thread, over these completions; activation apart.
-        ownMaxBlockMsMax: Math.max(...samples.map((x) => x.ownMaxBlockMs ?? 0)),
-        ownMaxBlockWhere: [...samples].sort((a, b) => (b.ownMaxBlockMs ?? 0) - (a.ownMaxBlockMs ?? 0))[0]?.ownMaxBlockWhere,
-        activationOwnMs: readRecords(session).find((r) => r.event === 'activated')?.ownMaxBlockMs,
+        ownLongest: [...samples].sort((a, b) => (b.ownMaxBlockMs ?? 0) - (a.ownMaxBlockMs ?? 0))[0]?.own,
+        activation: ownStretch(readRecords(session).find((r) => r.event === 'activated')),
         samples,
       };
       writeArtifact(`latency-${useShipped ? 'shipped' : otherModel ? 'other-model' : 'tiny'}.json`, summary);
-      console.log(`      latency (${summary.model}): ${JSON.stringify(summary.p50)}; our code held the host thread at most ${summary.ownMaxBlockMsMax} ms at a time, in ${summary.ownMaxBlockWhere} (activation: ${summary.activationOwnMs} ms)`);
+      console.log(`      latency (${summary.model}): ${JSON.stringify(summary.p50)}; our code's longest stretch on the host thread: ${JSON.stringify(summary.ownLongest)}; activation: ${JSON.stringify(summary.activation)}`);
       if (useShipped) {
         assert.ok(accepted, 'the shipped model gave at least one suggestion that Tab inserted');
         assert.ok(draftsSeen > 0, 'a live draft of the shipped model was on screen before its suggestion');
@@ -395,8 +442,12 @@ describe('editor end to end (code-server)', function () {
 
     it('takes fewer denoising steps with more tokens per step at the same spot', async () => {
       await page.keyboard.press('Escape');
+      // k = 1 against k = 4: a look-back that re-masks a token costs steps, so k = 2 against k = 4
+      // on a short completion can tie or even swap (seen: 3 against 4 steps).
+      await setTokensPerStep(page, 1);
+      await page.locator(`${STATUS}[aria-label*="k=1"]`).waitFor({ timeout: 30_000 });
       await typeNewFunction(page, session, 'halve');
-      const k2 = await settledCompletion(page, session);
+      const k1 = await settledCompletion(page, session);
       await page.keyboard.press('Escape');
       await setTokensPerStep(page, 4);
       await page.locator(`${STATUS}[aria-label*="k=4"]`).waitFor({ timeout: 30_000 });
@@ -404,21 +455,24 @@ describe('editor end to end (code-server)', function () {
       await page.keyboard.press('Alt+Backslash'); // same spot, same seed; the settings change emptied the cache
       await waitForMetrics(session, before + 1, 120_000);
       const k4 = await settledCompletion(page, session);
-      console.log(`      steps at one spot: k=2 ${k2.steps}, k=4 ${k4.steps}`);
-      assert.ok(k4.steps <= k2.steps, `k=4 took ${k4.steps} steps, k=2 took ${k2.steps}`);
+      console.log(`      steps at one spot: k=1 ${k1.steps}, k=4 ${k4.steps}`);
+      assert.ok(k4.steps <= k1.steps, `k=4 took ${k4.steps} steps, k=1 took ${k1.steps}`);
       // A completion that ends after a step or two cannot get shorter in steps.
-      if (k2.steps >= 4) assert.ok(k4.steps < k2.steps, `k=4 took ${k4.steps} steps, k=2 took ${k2.steps}`);
+      if (k1.steps >= 4) assert.ok(k4.steps < k1.steps, `k=4 took ${k4.steps} steps, k=1 took ${k1.steps}`);
       await page.keyboard.press('Escape');
     });
 
     it('retrains the head on the fixture workspace in the worker; the status shows the new head', async () => {
+      const headChanges = () => readRecords(session).filter((r) => r.event === 'head-changed');
+      const before = headChanges().length;
       await runCommand(page, 'BackPlay: Retrain Correction Head on Workspace');
       await page.locator(`${STATUS}[aria-label*="workspace head"]`).waitFor({ timeout: 150_000 });
       await screenshot(page, 'real-3-retrained');
       // The training ran in the engine's worker: the extension host's thread stayed free meanwhile.
-      const record = readRecords(session).filter((r) => r.event === 'head-changed').slice(-1)[0];
-      assert.ok(record?.hostMaxStallMs !== undefined);
-      console.log(`      longest extension host stall during the retrain: ${record.hostMaxStallMs} ms (our own code: ${record.ownMaxBlockMs} ms)`);
+      await waitFor(() => headChanges().length > before); // written a moment after the change
+      const record = headChanges().slice(-1)[0];
+      assert.ok(record.hostMaxStallMs !== undefined);
+      console.log(`      longest extension host stall during the retrain: ${record.hostMaxStallMs} ms (our own code: ${JSON.stringify(ownStretch(record))})`);
       assert.ok(record.hostMaxStallMs < 1_000, `the extension host stalled ${record.hostMaxStallMs} ms`);
     });
   });
