@@ -175,11 +175,7 @@ export interface FrozenModel {
   forward(ids: Int32Array, batch: number, seq: number): Promise<ForwardResult>;
 }
 
-/**
- * The correction head: hidden states [batch, seq, d] and, per position, the model's log-probability
- * of the token in place (head/model.ts `tokenLogProbFeature`; heads that do not read it ignore it)
- * in, P(wrong) per position out ([batch, seq]).
- */
+/** The correction head: hidden states in, P(wrong) per position out ([batch, seq]). */
 export interface CorrectionHead {
-  pWrong(hidden: Float32Array, batch: number, seq: number, tokenLogProbs?: Float32Array): Promise<Float32Array>;
+  pWrong(hidden: Float32Array, batch: number, seq: number): Promise<Float32Array>;
 }

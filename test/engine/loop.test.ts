@@ -1,7 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { AbortError, CLOSE_AT, denoise, type DecodeInput } from '../../src/engine/decode/loop';
 import { createPolicy } from '../../src/engine/decode/policies';
-import { tokenLogProbFeature } from '../../src/engine/head/model';
 import type { SamplerName, SlotState } from '../../src/engine/types';
 import { EOM, FakeHead, FakeModel, MASK, SPECIAL } from './fixtures/fakeModel';
 
@@ -146,20 +145,6 @@ describe('denoising loop', () => {
     assert.equal(head.calls, out.headCalls);
     assert.equal(states[states.length - 1][0], 'rewritten');
     assert.deepEqual(out.ids, want8);
-  });
-
-  it('backplay gives the head, per position, the log-probability of the token in place from the same pass', async () => {
-    const keep = [0.9, 0.3, 0.99, 0.99, 0.99, 0.99, 0.99, 0.99];
-    const model = new FakeModel(PREFIX.length, want8, conf8, keep);
-    const head = new FakeHead(PREFIX.length, () => 0);
-    await denoise(input(model, { sampler: 'backplay', head, correction: { tau: 0.5, maxRemask: 2, stride: 3, fifo: 4 } }));
-    // First look-back: the third pass, which saw slots 0 and 1 committed and the rest masked.
-    const seen = head.logProbs[0];
-    assert.ok(seen, 'the head was given log-probabilities');
-    const masked = tokenLogProbFeature(0);
-    const expected = [0, 0, 0, Math.log(0.9), Math.log(0.3), masked, masked, masked, masked, masked, masked, 0];
-    assert.equal(seen.length, expected.length);
-    seen.forEach((x, i) => assert.ok(Math.abs(x - expected[i]) < 1e-5, `position ${i}: ${x}, expected ${expected[i]}`));
   });
 
   it('backplay re-masks at most maxRemask slots, the most likely wrong first, and only above tau', async () => {

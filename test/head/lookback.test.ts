@@ -1,8 +1,7 @@
 import * as assert from 'assert';
 import { LookbackWindow, completionWindow, corrupt, makeLookbackExamples } from '../../src/engine/head/lookback';
 import { makeRng } from '../../src/engine/head/random';
-import { tokenLogProbFeature } from '../../src/engine/head/model';
-import { CountingModel, EOM, MASK, VOCAB, charTokenizer, countingText } from './fakeModel';
+import { CountingModel, EOM, MASK, charTokenizer, countingText } from './fakeModel';
 
 const shape = { plainLength: 40, canvasSlots: 12, prefixTokens: 20, suffixTokens: 8, eomId: EOM };
 
@@ -77,29 +76,6 @@ describe('look-back examples', () => {
       assert.strictEqual(e.hidden.length, e.seq * 8);
     }
     assert.ok(wrong > 0, 'the designed model must make some errors');
-  });
-
-  it('gives each example the log-probability of the token in place on z, as the engine gives the head', async () => {
-    const examples = await makeLookbackExamples(new CountingModel(), Array.from({ length: 6 }, handWindow), {
-      maskId: MASK, steps: 6, select: 'random', batchSize: 3, rng: makeRng(4),
-    });
-    // CountingModel's logits at a position: 5 for its prediction, 2 for the symbol after it, 0 for
-    // the other VOCAB - 3 tokens (the mask left out of the softmax).
-    const sum = Math.exp(5) + Math.exp(2) + (VOCAB - 3);
-    const possible = [5, 2, 0].map((logit) => Math.log(Math.exp(logit) / sum));
-    let visible = 0;
-    for (const e of examples) {
-      for (let i = 0; i < e.seq; i++) {
-        const x = e.logProbs[i];
-        if (i < 6 || i >= 18) assert.strictEqual(x, 0, 'prompt positions: 0 (p = 1)');
-        else if (!e.lossMask[i]) assert.ok(Math.abs(x - tokenLogProbFeature(0)) < 1e-6, 'a mask on z: the value of p = 0');
-        else {
-          assert.ok(possible.some((l) => Math.abs(x - l) < 1e-4), `position ${i}: ${x} is not a log-probability of this model`);
-          visible++;
-        }
-      }
-    }
-    assert.ok(visible > 10, 'visible canvas tokens were checked');
   });
 
   it('with select "confident" places the most confident predictions', async () => {

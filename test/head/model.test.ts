@@ -26,12 +26,10 @@ function randomArray(n: number, seed: number, scale = 1): Float64Array {
 describe('head model: forward and backward', () => {
   const batch = 2, seq = 5;
   const hidden = randomArray(batch * seq * tiny.inputSize, 11, 2);
-  // The second input, log-probabilities of the tokens in place: -|N(0, 3)|.
-  const logProbs = randomArray(batch * seq, 13, 3).map((x) => -Math.abs(x));
   const labels = Uint8Array.from({ length: batch * seq }, (_, i) => (i % 3 === 0 ? 1 : 0));
   const mask = Uint8Array.from({ length: batch * seq }, (_, i) => (i === 4 ? 0 : 1));
   const lossOf = (head: HeadModel, x: Floats): number =>
-    weightedBce(head.forward(x, batch, seq, logProbs).logits, labels, mask, 3).loss;
+    weightedBce(head.forward(x, batch, seq).logits, labels, mask, 3).loss;
 
   /** max |analytic - numeric| / max(|analytic|, |numeric|, 1e-3) over one tensor, by central differences. */
   function maxRelError(analytic: Floats, values: Floats, f: () => number): number {
@@ -52,7 +50,7 @@ describe('head model: forward and backward', () => {
   }
 
   const head = randomHead(3);
-  const { logits, cache } = head.forward(hidden, batch, seq, logProbs);
+  const { logits, cache } = head.forward(hidden, batch, seq);
   const { grad } = weightedBce(logits, labels, mask, 3);
   const grads = zeroParams(tiny, 'float64');
   const dInput = head.backward(cache, grad, grads, true)!;
@@ -81,22 +79,12 @@ describe('head model: forward and backward', () => {
     const f32 = new HeadModel(tiny, Object.fromEntries(
       PARAM_NAMES.map((n) => [n, Float32Array.from(head.params[n])]),
     ) as Record<(typeof PARAM_NAMES)[number], Float32Array>);
-    const a = f32.forward(Float32Array.from(hidden), batch, seq, Float32Array.from(logProbs)).logits;
+    const a = f32.forward(Float32Array.from(hidden), batch, seq).logits;
     for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - logits[i]) < 1e-4, `logit ${i}: ${a[i]} vs ${logits[i]}`);
   });
 
   it('rejects an input of the wrong size', () => {
     assert.throws(() => head.forward(new Float64Array(7), 1, 1), /expected 1x1x6/);
-    assert.throws(() => head.forward(hidden, batch, seq, new Float64Array(3)), /expected 2x5 = 10 token log-probabilities/);
-  });
-
-  it('without token log-probabilities computes what a head with in.wlogp = 0 computes', () => {
-    const zeroed = new HeadModel(tiny, { ...head.params, 'in.wlogp': new Float64Array(tiny.width) });
-    const without = zeroed.forward(hidden, batch, seq).logits;
-    const withZeroWeight = zeroed.forward(hidden, batch, seq, logProbs).logits;
-    assert.deepStrictEqual(Array.from(without), Array.from(withZeroWeight));
-    const withWeight = head.forward(hidden, batch, seq, logProbs).logits;
-    assert.ok(withWeight.some((x, i) => Math.abs(x - without[i]) > 1e-3), 'the log-probabilities reach the output');
   });
 
   it('learns a position-dependent labelling with Adam (loss falls well below its start)', () => {

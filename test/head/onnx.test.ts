@@ -25,12 +25,6 @@ function randomHidden(n: number, seed: number): Float32Array {
   return Float32Array.from({ length: n }, () => 3 * rng.normal() + 0.5);
 }
 
-/** Log-probabilities as the engine gives them: from -13.8 (a mask) to 0. */
-function randomLogProbs(n: number, seed: number): Float32Array {
-  const rng = makeRng(seed);
-  return Float32Array.from({ length: n }, () => Math.max(-13.8, -Math.abs(4 * rng.normal())));
-}
-
 describe('head ONNX export', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'backplay-head-'));
   const head = randomHead(1);
@@ -44,9 +38,8 @@ describe('head ONNX export', () => {
       const ortHead = await OrtHead.load(file, { executionProviders: ['cpu'] }, config.inputSize);
       try {
         const x = randomHidden(batch * seq * config.inputSize, batch * 100 + seq);
-        const logProbs = randomLogProbs(batch * seq, seq);
-        const expected = head.pWrong(x, batch, seq, logProbs);
-        const got = await ortHead.pWrong(x, batch, seq, logProbs);
+        const expected = head.pWrong(x, batch, seq);
+        const got = await ortHead.pWrong(x, batch, seq);
         assert.strictEqual(got.length, batch * seq);
         let worst = 0;
         for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - expected[i]));
@@ -63,23 +56,6 @@ describe('head ONNX export', () => {
     const back = headFromOnnx(fs.readFileSync(file));
     assert.deepStrictEqual(back.config, config);
     for (const name of PARAM_NAMES) assert.deepStrictEqual(back.params[name], head.params[name], name);
-  });
-
-  it('runs a head written before token_logprob existed (the shipped 0.3.0 head): it ignores the input, as its weights say', async () => {
-    const oldFile = path.join(__dirname, '..', '..', '..', 'models', 'backplay-base', 'head.onnx');
-    const old = await OrtHead.load(oldFile, { executionProviders: ['cpu'] }, 256);
-    try {
-      assert.strictEqual(old.readsLogProbs, false);
-      const back = headFromOnnx(fs.readFileSync(oldFile));
-      assert.ok(back.params['in.wlogp'].every((w) => w === 0), 'read back with in.wlogp = 0');
-      const x = randomHidden(6 * 256, 4);
-      const logProbs = randomLogProbs(6, 5);
-      const got = await old.pWrong(x, 1, 6, logProbs);
-      const want = back.pWrong(x, 1, 6, logProbs);
-      for (let i = 0; i < 6; i++) assert.ok(Math.abs(got[i] - want[i]) < 1e-5, `position ${i}: ${got[i]} vs ${want[i]}`);
-    } finally {
-      await old.dispose();
-    }
   });
 
   it('refuses at load a head made for another hidden size, naming both sizes', async () => {

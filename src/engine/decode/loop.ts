@@ -102,10 +102,10 @@ export async function denoise(input: DecodeInput): Promise<DecodeResult> {
   };
 
   const countingHead: CorrectionHead | undefined = input.head && {
-    pWrong: async (hidden, batch, len, tokenLogProbs) => {
+    pWrong: async (hidden, batch, len) => {
       const t0 = performance.now();
       try {
-        return await input.head!.pWrong(hidden, batch, len, tokenLogProbs);
+        return await input.head!.pWrong(hidden, batch, len);
       } finally {
         result.headMs += performance.now() - t0;
         result.headCalls++;
@@ -142,12 +142,8 @@ export async function denoise(input: DecodeInput): Promise<DecodeResult> {
     // Look-back candidates: generated slots the model saw (not masked) in this very pass.
     const visible: number[] = [];
     if (lookBack) for (let s = 0; s < live; s++) if (visibleBefore[s] && !fifo.includes(s)) visible.push(s);
-    // On a look-back step every unmasked slot is scored (the head reads each one's probability, as
-    // in its training), not only the candidates.
-    const unmasked: number[] = [];
-    if (lookBack) for (let s = 0; s < n; s++) if (!isMasked(s)) unmasked.push(s);
     const t1 = performance.now();
-    const scores = await scorer(out.logits, out.vocab, start, canvas.subarray(start, start + n), tokens, [...maskedInBlock, ...unmasked]);
+    const scores = await scorer(out.logits, out.vocab, start, canvas.subarray(start, start + n), tokens, [...maskedInBlock, ...visible]);
     result.scoreMs += performance.now() - t1;
 
     let committed: number[];

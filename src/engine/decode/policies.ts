@@ -1,6 +1,5 @@
 // The decoding policies. They share one denoising loop (loop.ts) and differ only in which masked
 // slots they commit in a step and which committed slots they re-mask on a look-back step.
-import { tokenLogProbFeature } from '../head/model';
 import type { CorrectionHead, SamplerName } from '../types';
 import type { Rng } from '../rng';
 import type { SlotScores } from './scores';
@@ -77,10 +76,7 @@ export function createPolicy(name: SamplerName, options: { threshold: number }):
         commit: confidenceCommit,
         remask: async (ctx) => {
           if (!ctx.head) return [];
-          // The head's second input: prompt positions 0 (p = 1), canvas slots their token's log-probability.
-          const logProbs = new Float32Array(ctx.seq);
-          ctx.scores.currentProb.forEach((p, s) => (logProbs[ctx.canvasStart + s] = tokenLogProbFeature(p)));
-          const pWrong = await ctx.head.pWrong(ctx.hidden, 1, ctx.seq, logProbs);
+          const pWrong = await ctx.head.pWrong(ctx.hidden, 1, ctx.seq);
           return flagAbove(ctx, (s) => pWrong[ctx.canvasStart + s]);
         },
       };

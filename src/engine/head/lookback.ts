@@ -9,9 +9,7 @@
 // Windows are either plain (every token maskable) or completion-shaped (`prefix canvas suffix`,
 // as the engine lays out a completion: only the canvas is maskable; prompt tokens carry no loss).
 
-import { scoreSlots } from '../decode/scores';
 import { FrozenModel } from '../types';
-import { tokenLogProbFeature } from './model';
 import { Rng } from './random';
 
 export interface LookbackWindow {
@@ -25,11 +23,6 @@ export interface LookbackExample {
   seq: number;
   /** The frozen model's hidden states on z, [seq, hiddenSize]. */
   hidden: Float32Array;
-  /**
-   * The head's second input from the same pass on z, as the engine gives it: the log-probability of
-   * the token in place at maskable positions (masks: that of p = 0), 0 at prompt positions.
-   */
-  logProbs: Float32Array;
   /** 1 where z differs from x0. */
   labels: Uint8Array;
   /** 1 where the position carries loss: maskable and not masked in z. */
@@ -190,22 +183,14 @@ async function makeBatch(model: FrozenModel, batch: Draft[], seq: number, option
     const { z, placed } = zs[b];
     const labels = new Uint8Array(seq);
     const lossMask = new Uint8Array(seq);
-    const maskable: number[] = [];
     for (let i = 0; i < seq; i++) {
-      if (!draft.window.maskable[i]) continue;
-      maskable.push(i);
-      if (z[i] === maskId) continue;
+      if (!draft.window.maskable[i] || z[i] === maskId) continue;
       lossMask[i] = 1;
       labels[i] = z[i] !== draft.window.ids[i] ? 1 : 0;
     }
-    // The same scoring as the engine's (currentProb is 0 for a mask).
-    const { currentProb } = scoreSlots(second.logits, second.vocab, b * seq, z, { mask: maskId, closing: [] }, maskable);
-    const logProbs = new Float32Array(seq);
-    for (const i of maskable) logProbs[i] = tokenLogProbFeature(currentProb[i]);
     return {
       seq,
       hidden: second.hidden.slice(b * seq * d, (b + 1) * seq * d),
-      logProbs,
       labels,
       lossMask,
       placed: placed.length,

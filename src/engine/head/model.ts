@@ -5,10 +5,6 @@
 // token i lives at i-1, and the head has no positions of its own to find it), ONE pre-LN
 // bidirectional transformer block
 // (self-attention + GELU MLP), a final LayerNorm and a linear layer to one logit.
-// A second input, per position, is the frozen model's log-probability of the token in place from
-// the same forward pass (`tokenLogProbs`): the self-remask baseline flags by that alone as well as
-// the hidden-state head did (docs/BENCHMARKS.md), so the head gets it too, projected into the
-// first layer (`in.wlogp`; zero for heads made before it, which then compute what they did).
 // Forward and backward are written by hand over typed arrays (why: see gemm.ts). The same code runs
 // in float64 for exact gradient checks; production uses float32.
 
@@ -31,24 +27,12 @@ export interface HeadConfig {
 export const DEFAULT_HEAD_SHAPE = { width: 64, numHeads: 4, mlpWidth: 256 } as const;
 
 export const LN_EPS = 1e-5;
-
-/** Probabilities below this count as this (a masked slot: 0) so that the log stays finite. */
-const MIN_TOKEN_PROB = 1e-6;
-
-/**
- * The head's second input at one position from the model's probability of the token in place:
- * ln(max(p, 1e-6)), so from -13.8 (masked, or hopeless) to 0. Prompt positions get 0 (p = 1), in
- * training and in the engine alike.
- */
-export function tokenLogProbFeature(p: number): number {
-  return Math.log(Math.max(p, MIN_TOKEN_PROB));
-}
 /** tanh approximation of GELU: the ONNX export uses the same formula, so both agree exactly. */
 const GELU_C = Math.sqrt(2 / Math.PI);
 const GELU_A = 0.044715;
 
 export const PARAM_NAMES = [
-  'ln0.gamma', 'ln0.beta', 'in.weight', 'in.wprev', 'in.wlogp', 'in.bias',
+  'ln0.gamma', 'ln0.beta', 'in.weight', 'in.wprev', 'in.bias',
   'ln1.gamma', 'ln1.beta',
   'attn.wq', 'attn.bq', 'attn.wk', 'attn.bk', 'attn.wv', 'attn.bv', 'attn.wo', 'attn.bo',
   'ln2.gamma', 'ln2.beta', 'mlp.w1', 'mlp.b1', 'mlp.w2', 'mlp.b2',
@@ -61,7 +45,7 @@ export type HeadParams = Record<ParamName, Floats>;
 export function paramShapes(c: HeadConfig): Record<ParamName, number[]> {
   const { inputSize: d, width: w, mlpWidth: f } = c;
   return {
-    'ln0.gamma': [d], 'ln0.beta': [d], 'in.weight': [d, w], 'in.wprev': [d, w], 'in.wlogp': [1, w], 'in.bias': [w],
+    'ln0.gamma': [d], 'ln0.beta': [d], 'in.weight': [d, w], 'in.wprev': [d, w], 'in.bias': [w],
     'ln1.gamma': [w], 'ln1.beta': [w],
     'attn.wq': [w, w], 'attn.bq': [w], 'attn.wk': [w, w], 'attn.bk': [w],
     'attn.wv': [w, w], 'attn.bv': [w], 'attn.wo': [w, w], 'attn.bo': [w],
@@ -103,7 +87,6 @@ export function initParams(c: HeadConfig, rng: Rng, dtype: 'float32' | 'float64'
       let std = 1 / Math.sqrt(shape[0]);
       if (name === 'attn.wo' || name === 'mlp.w2') std *= 0.5;
       if (name === 'out.weight') std *= 0.1;
-      if (name === 'in.wlogp') std = 0.1; // its input reaches -13.8 where the others are about unit
       for (let i = 0; i < p[name].length; i++) p[name][i] = rng.normal() * std;
     }
   }
@@ -116,7 +99,6 @@ export interface ForwardCache {
   batch: number;
   seq: number;
   input: Floats;
-  logProbs: Floats;
   xhat0: Floats; rstd0: Floats; n0: Floats; n0prev: Floats;
   h0: Floats; xhat1: Floats; rstd1: Floats; a: Floats;
   q: Floats; k: Floats; v: Floats; probs: Floats; ctx: Floats;
@@ -146,31 +128,24 @@ export class HeadModel {
   }
 
   /** P(wrong) per position, [batch, seq]. */
-  pWrong(hidden: Floats, batch: number, seq: number, tokenLogProbs?: Floats): Floats {
-    const { logits } = this.forward(hidden, batch, seq, tokenLogProbs);
+  pWrong(hidden: Floats, batch: number, seq: number): Floats {
+    const { logits } = this.forward(hidden, batch, seq);
     for (let i = 0; i < logits.length; i++) logits[i] = sigmoid(logits[i]);
     return logits;
   }
 
-  /**
-   * Logits [batch*seq] and the cache for backward. `hidden` is [batch, seq, inputSize];
-   * `tokenLogProbs` [batch, seq] (tokenLogProbFeature per position; zeros when not given).
-   */
-  forward(hidden: Floats, batch: number, seq: number, tokenLogProbs?: Floats): { logits: Floats; cache: ForwardCache } {
+  /** Logits [batch*seq] and the cache for backward. `hidden` is [batch, seq, inputSize]. */
+  forward(hidden: Floats, batch: number, seq: number): { logits: Floats; cache: ForwardCache } {
     const { inputSize: d, width: w, mlpWidth: f } = this.config;
     const P = this.params;
     const R = batch * seq;
     if (hidden.length !== R * d) {
       throw new Error(`head input: expected ${batch}x${seq}x${d} = ${R * d} values, got ${hidden.length}`);
     }
-    if (tokenLogProbs && tokenLogProbs.length !== R) {
-      throw new Error(`head input: expected ${batch}x${seq} = ${R} token log-probabilities, got ${tokenLogProbs.length}`);
-    }
     const like = P['in.weight'];
     const z = (n: number): Floats => zerosLike(like, n);
     // The input may be float32 while the head runs in float64 (gradient checks): convert once.
     const input = hidden.constructor === like.constructor ? hidden : copyAs(like, hidden);
-    const logProbs = tokenLogProbs ? copyAs(like, tokenLogProbs) : z(R);
 
     const xhat0 = z(R * d), rstd0 = z(R), n0 = z(R * d);
     layerNorm(input, P['ln0.gamma'], P['ln0.beta'], n0, xhat0, rstd0, R, d);
@@ -180,8 +155,6 @@ export class HeadModel {
     const hPrev = z(R * w);
     matmul(n0prev, P['in.wprev'], hPrev, R, d, w);
     for (let i = 0; i < h0.length; i++) h0[i] += hPrev[i];
-    const wlogp = P['in.wlogp'];
-    for (let r = 0; r < R; r++) for (let c = 0; c < w; c++) h0[r * w + c] += logProbs[r] * wlogp[c];
 
     const xhat1 = z(R * w), rstd1 = z(R), a = z(R * w);
     layerNorm(h0, P['ln1.gamma'], P['ln1.beta'], a, xhat1, rstd1, R, w);
@@ -212,7 +185,7 @@ export class HeadModel {
     return {
       logits,
       cache: {
-        batch, seq, input, logProbs, xhat0, rstd0, n0, n0prev, h0, xhat1, rstd1, a, q, k, v, probs, ctx,
+        batch, seq, input, xhat0, rstd0, n0, n0prev, h0, xhat1, rstd1, a, q, k, v, probs, ctx,
         h1, xhat2, rstd2, m, u, g, h2, xhatf, rstdf, fo,
       },
     };
@@ -277,7 +250,6 @@ export class HeadModel {
     const dn0 = z(R * d);
     matmulTransB(dh0, P['in.weight'], dn0, R, w, d);
     matmulTransAAcc(cache.n0prev, dh0, grads['in.wprev'], R, d, w);
-    matmulTransAAcc(cache.logProbs, dh0, grads['in.wlogp'], R, 1, w);
     const dPrev = z(R * d);
     matmulTransB(dh0, P['in.wprev'], dPrev, R, w, d);
     addShiftedLeft(dPrev, dn0, batch, seq, d);

@@ -1,11 +1,8 @@
 // Writes the head as a self-contained ONNX model (opset 17, standard ops only, weights as
 // initializers) so the engine runs it with onnxruntime on the same provider as the frozen model;
 // and reads such a file back into a HeadModel (to continue training from it, or to check it).
-// Contract (DESIGN.md): input `hidden` float [batch, seq, d] and `token_logprob` float [batch, seq]
-// (the model's log-probability of each token in place, model.ts), output `p_wrong` float
-// [batch, seq], batch and seq dynamic. Heads written before `token_logprob` existed lack that input
-// (ortHead.ts feeds it only where declared). The graph computes exactly HeadModel.forward followed
-// by a sigmoid.
+// Contract (DESIGN.md): input `hidden` float [batch, seq, d], output `p_wrong` float [batch, seq],
+// batch and seq dynamic. The graph computes exactly HeadModel.forward followed by a sigmoid.
 
 import { onnx } from 'onnx-proto';
 import { Floats } from './gemm';
@@ -13,8 +10,6 @@ import { HeadConfig, HeadModel, HeadParams, LN_EPS, PARAM_NAMES, paramShapes, va
 
 /** Metadata key under which the head's config is stored as JSON. */
 export const HEAD_CONFIG_KEY = 'backplay_head_config';
-/** The head's second input (model.ts `tokenLogProbFeature` per position). */
-export const TOKEN_LOGPROB_INPUT = 'token_logprob';
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const INT64 = onnx.TensorProto.DataType.INT64;
 
@@ -84,9 +79,7 @@ export function headToOnnx(head: HeadModel): Uint8Array {
   const first = g.op('Slice', [n0, 'const.zero', 'const.one_i', 'const.seq_axis']);
   const allButLast = g.op('Slice', [n0, 'const.zero', 'const.minus_one', 'const.seq_axis']);
   const n0prev = g.op('Concat', [first, allButLast], [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 1 }]);
-  const fromHidden = g.op('Add', [g.linear(n0, 'in.weight', 'in.bias'), g.op('MatMul', [n0prev, 'in.wprev'])]);
-  const logProbs = g.op('Unsqueeze', [TOKEN_LOGPROB_INPUT, 'const.minus_one']); // [B, S, 1]
-  const h0 = g.op('Add', [fromHidden, g.op('MatMul', [logProbs, 'in.wlogp'])]);
+  const h0 = g.op('Add', [g.linear(n0, 'in.weight', 'in.bias'), g.op('MatMul', [n0prev, 'in.wprev'])]);
 
   const a = g.layerNorm(h0, 'ln1');
   const heads = (x: string, perm: number[]): string => g.transpose(g.op('Reshape', [x, 'const.split_heads']), perm);
@@ -123,10 +116,7 @@ export function headToOnnx(head: HeadModel): Uint8Array {
       name: 'backplay_correction_head',
       node: g.nodes,
       initializer: initializers,
-      input: [
-        { name: 'hidden', type: tensorType([{ dimParam: 'batch' }, { dimParam: 'seq' }, { dimValue: d }]) },
-        { name: TOKEN_LOGPROB_INPUT, type: tensorType([{ dimParam: 'batch' }, { dimParam: 'seq' }]) },
-      ],
+      input: [{ name: 'hidden', type: tensorType([{ dimParam: 'batch' }, { dimParam: 'seq' }, { dimValue: d }]) }],
       output: [{ name: 'p_wrong', type: tensorType([{ dimParam: 'batch' }, { dimParam: 'seq' }]) }],
     },
   };
@@ -143,10 +133,6 @@ export function headFromOnnx(bytes: Uint8Array): HeadModel {
   const params = {} as HeadParams;
   for (const name of PARAM_NAMES) {
     const t = byName.get(name);
-    if (!t && name === 'in.wlogp') {
-      params[name] = new Float32Array(config.width); // a head from before token_logprob: it never read it
-      continue;
-    }
     if (!t) throw new Error(`head file lacks the initializer ${name}`);
     const raw = t.rawData && t.rawData.length > 0 ? t.rawData : undefined;
     // Copy the bytes: the decoded buffer may be unaligned for a Float32Array view.

@@ -4,19 +4,13 @@
 
 import * as ort from 'onnxruntime-node';
 import { CorrectionHead } from '../types';
-import { TOKEN_LOGPROB_INPUT } from './onnx';
 
 export class OrtHead implements CorrectionHead {
   private constructor(
     private readonly session: ort.InferenceSession,
     readonly path: string,
     readonly hiddenSize: number,
-  ) {
-    this.readsLogProbs = session.inputNames.includes(TOKEN_LOGPROB_INPUT);
-  }
-
-  /** False for heads written before the token_logprob input existed. */
-  readonly readsLogProbs: boolean;
+  ) {}
 
   /**
    * Loads `path` and checks it against the model: input `hidden` [batch, seq, expectedHiddenSize],
@@ -50,16 +44,12 @@ export class OrtHead implements CorrectionHead {
     }
   }
 
-  async pWrong(hidden: Float32Array, batch: number, seq: number, tokenLogProbs?: Float32Array): Promise<Float32Array> {
+  async pWrong(hidden: Float32Array, batch: number, seq: number): Promise<Float32Array> {
     const expected = batch * seq * this.hiddenSize;
     if (hidden.length !== expected) {
       throw new Error(`head input: expected ${batch}x${seq}x${this.hiddenSize} values, got ${hidden.length}`);
     }
-    if (tokenLogProbs && tokenLogProbs.length !== batch * seq) {
-      throw new Error(`head input: expected ${batch}x${seq} token log-probabilities, got ${tokenLogProbs.length}`);
-    }
-    const feeds: Record<string, ort.Tensor> = { hidden: new ort.Tensor('float32', hidden, [batch, seq, this.hiddenSize]) };
-    if (this.readsLogProbs) feeds[TOKEN_LOGPROB_INPUT] = new ort.Tensor('float32', tokenLogProbs ?? new Float32Array(batch * seq), [batch, seq]);
+    const feeds = { hidden: new ort.Tensor('float32', hidden, [batch, seq, this.hiddenSize]) };
     const out = await this.session.run(feeds);
     return out.p_wrong.data as Float32Array;
   }

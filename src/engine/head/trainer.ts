@@ -74,11 +74,6 @@ export interface HeadTrainResult extends HeadTrainReport {
   heldOutPositions: number;
   stoppedBy: 'converged' | 'epochs' | 'time';
   head: HeadModel;
-  /**
-   * On the same held-out examples, flagging by the model's own probability of the token in place
-   * alone (wrong when 1 - p > tau: the self-remask sampler's rule): what the head has to beat.
-   */
-  modelOwn: { errorsCaught: number; falseFlags: number };
 }
 
 export interface TrainHooks {
@@ -191,7 +186,7 @@ export async function trainHead(
       if (positions === 0) continue;
       const grads = zeroParams(head.config);
       for (const e of batch) {
-        const { logits, cache } = head.forward(e.hidden, 1, e.seq, e.logProbs);
+        const { logits, cache } = head.forward(e.hidden, 1, e.seq);
         const bce = weightedBce(logits, e.labels, e.lossMask, posWeight, positions);
         lossSum += bce.loss * positions;
         lossCount += bce.count;
@@ -223,11 +218,10 @@ export async function trainHead(
 
   progress('evaluate', 0.92, 'evaluating old and new head on held-out examples');
   const tau = options.tau ?? 0.5;
-  const newFlags = flagRates(heldOut, tau, async (e) => head.pWrong(e.hidden, 1, e.seq, e.logProbs));
+  const newFlags = flagRates(heldOut, tau, async (e) => head.pWrong(e.hidden, 1, e.seq));
   const oldHead = options.oldHead;
-  const oldFlags = oldHead ? flagRates(heldOut, tau, (e) => oldHead.pWrong(e.hidden, 1, e.seq, e.logProbs)) : Promise.resolve({ caught: 0, falseFlags: 0 });
-  const ownFlags = flagRates(heldOut, tau, async (e) => e.logProbs.map((l) => 1 - Math.exp(l)));
-  const [after, before, own] = [await newFlags, await oldFlags, await ownFlags];
+  const oldFlags = oldHead ? flagRates(heldOut, tau, (e) => oldHead.pWrong(e.hidden, 1, e.seq)) : Promise.resolve({ caught: 0, falseFlags: 0 });
+  const [after, before] = [await newFlags, await oldFlags];
   const exactBefore = options.evaluateExactMatch ? await options.evaluateExactMatch('before', undefined, heldOutFiles) : NaN;
   checkAbort();
 
@@ -252,7 +246,6 @@ export async function trainHead(
     heldOutPositions: heldCountPos.all,
     stoppedBy,
     head,
-    modelOwn: { errorsCaught: own.caught, falseFlags: own.falseFlags },
   };
 }
 
@@ -283,7 +276,7 @@ function heldOutLoss(head: HeadModel, examples: LookbackExample[], posWeight: nu
   let sum = 0, count = 0;
   for (const e of examples) {
     checkAbort();
-    const { logits } = head.forward(e.hidden, 1, e.seq, e.logProbs);
+    const { logits } = head.forward(e.hidden, 1, e.seq);
     const r = weightedBce(logits, e.labels, e.lossMask, posWeight, 1);
     sum += r.loss;
     count += r.count;
