@@ -13,33 +13,12 @@ import { OrtHead } from '../src/engine/head/ortHead';
 import { trainHead } from '../src/engine/head/trainer';
 import { readModelConfig } from '../src/engine/modelConfig';
 import { OnnxFrozenModel } from '../src/engine/modelSession';
-import { makeRng, shuffle } from '../src/engine/head/random';
 import { BpeTokenizer } from '../src/engine/tokenizer';
-
-const REPO = path.resolve(__dirname, '..', '..');
-const CORPUS = path.join(REPO, 'training', 'data', 'corpus');
+import { CORPUS, REPO, sampleFiles } from './corpusFiles';
 
 function option(args: string[], name: string, fallback: string): string {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : fallback;
-}
-
-/** Every file under a folder (sorted, so a seed picks the same ones on every machine). */
-function walk(dir: string): string[] {
-  const out: string[] = [];
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...walk(full));
-    else if (entry.isFile()) out.push(full);
-  }
-  return out;
-}
-
-/** `count` files of a corpus split folder, drawn with the seed, read as text. */
-function sampleFiles(dir: string, count: number, seed: number): { path: string; text: string }[] {
-  return shuffle(walk(dir), makeRng(seed))
-    .slice(0, count)
-    .map((p) => ({ path: p, text: fs.readFileSync(p, 'utf8') }));
 }
 
 async function main(): Promise<void> {

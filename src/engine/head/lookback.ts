@@ -21,6 +21,8 @@ export interface LookbackWindow {
 
 export interface LookbackExample {
   seq: number;
+  /** z itself (x_t with M placed): what the hidden states were computed on. */
+  tokens: Int32Array;
   /** The frozen model's hidden states on z, [seq, hiddenSize]. */
   hidden: Float32Array;
   /** 1 where z differs from x0. */
@@ -190,6 +192,7 @@ async function makeBatch(model: FrozenModel, batch: Draft[], seq: number, option
     }
     return {
       seq,
+      tokens: z,
       hidden: second.hidden.slice(b * seq * d, (b + 1) * seq * d),
       labels,
       lossMask,

@@ -81,7 +81,7 @@ export interface TrainHooks {
   signal?: AbortSignal;
 }
 
-const DEFAULT_WINDOW: Omit<WindowShape, 'eomId'> = { plainLength: 128, canvasSlots: 24, prefixTokens: 128, suffixTokens: 48 };
+export const DEFAULT_WINDOW: Omit<WindowShape, 'eomId'> = { plainLength: 128, canvasSlots: 24, prefixTokens: 128, suffixTokens: 48 };
 
 export async function trainHead(
   model: FrozenModel,
@@ -250,8 +250,13 @@ export async function trainHead(
 }
 
 /** Plain and completion-shaped windows from files, about examplesPer100Tokens per 100 tokens, at most `cap`. */
-function collectWindows(
-  files: { path: string; text: string }[], tok: Tokenize, shape: WindowShape, options: TrainHeadOptions, cap: number, rng: Rng,
+export function collectWindows(
+  files: { path: string; text: string }[],
+  tok: Tokenize,
+  shape: WindowShape,
+  options: Pick<TrainHeadOptions, 'examplesPer100Tokens' | 'completionShare'>,
+  cap: number,
+  rng: Rng,
 ): LookbackWindow[] {
   const density = options.examplesPer100Tokens ?? 1;
   const share = options.completionShare ?? 0.5;
