@@ -4,7 +4,7 @@
 // different, exact match, edit similarity, and the paired edit-similarity difference against the
 // first configuration (with its 95% interval).
 //   npx tsc -p . && node out/bench/rewrites.js [--model DIR] [--tasks FILE] [--limit 500] [--k 2]
-//     [--configs '[["confidence",{}],["backplay",{"excludeFlagged":true,"tau":0.7}]]']
+//     [--configs '[["confidence",{}],["backplay",{"tau":0.7}]]']
 // A configuration is a sampler and overrides of the correction settings (defaults.ts DEFAULT_CORRECTION).
 import * as path from 'path';
 import { parseArgs } from 'util';
@@ -15,7 +15,7 @@ import { editSimilarity, exactMatch, mean, pairedDifference } from '../src/engin
 import type { CorrectionSettings, DraftSnapshot, SamplerName } from '../src/engine/types';
 
 const REPO = path.resolve(__dirname, '..', '..');
-const DEFAULT_CONFIGS = '[["confidence",{}],["self-remask",{}],["backplay",{}],["backplay",{"excludeFlagged":true}]]';
+const DEFAULT_CONFIGS = '[["confidence",{}],["self-remask",{}],["backplay",{}]]';
 
 /** Counts, over one completion's snapshots, re-masked slots committed again with the same text or another. */
 export function rewriteCounter(): { onDraft: (snapshot: DraftSnapshot) => void; same: number; different: number; remasks: number } {

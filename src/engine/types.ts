@@ -14,11 +14,6 @@ export interface CorrectionSettings {
   stride: number;
   /** Positions re-masked recently are not re-masked again while in this FIFO of this capacity. */
   fifo: number;
-  /**
-   * A re-masked slot may not be rewritten with the token just flagged there: without this, the
-   * model mostly puts the same token back (81% of backplay's rewrites on model 0.4.0).
-   */
-  excludeFlagged?: boolean;
 }
 
 export interface CompletionRequest {

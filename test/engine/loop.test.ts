@@ -147,23 +147,6 @@ describe('denoising loop', () => {
     assert.deepEqual(out.ids, want8);
   });
 
-  it('with excludeFlagged, a re-masked slot is rewritten with another token than the one flagged', async () => {
-    const flagSlot0Once = () => new FakeHead(PREFIX.length, (slot, call) => (call === 1 && slot === 0 ? 0.9 : 0));
-    const run = (excludeFlagged: boolean) =>
-      denoise(input(new FakeModel(PREFIX.length, want8, conf8), {
-        sampler: 'backplay',
-        head: flagSlot0Once(),
-        correction: { tau: 0.5, maxRemask: 1, stride: 2, fifo: 4, excludeFlagged },
-      }));
-    const free = await run(false);
-    assert.equal(free.remasks, 1);
-    assert.equal(free.ids[0], want8[0], 'without it the model puts its favourite back');
-    const excluded = await run(true);
-    assert.equal(excluded.remasks, 1);
-    assert.notEqual(excluded.ids[0], want8[0], 'the flagged token is kept out of the rewrite');
-    assert.deepEqual(excluded.ids.slice(1), want8.slice(1), 'other slots are untouched');
-  });
-
   it('backplay re-masks at most maxRemask slots, the most likely wrong first, and only above tau', async () => {
     const model = new FakeModel(PREFIX.length, want8, conf8);
     const head = new FakeHead(PREFIX.length, (slot, call) => (call === 1 ? [0.6, 0.9, 0.4][slot] ?? 0 : 0));

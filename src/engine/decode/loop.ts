@@ -85,8 +85,6 @@ export async function denoise(input: DecodeInput): Promise<DecodeResult> {
   const padFilled = new Uint8Array(n); // filled with eom after the middle ended: no step spent
   const tokens = { mask: special.mask, closing: [special.eom, special.eot, ...(input.endTokens ?? [])] };
   const fifo: number[] = [];
-  /** Slot -> the token flagged there, kept out of the slot until it is committed again. */
-  const banned = new Map<number, number>();
   const stride = Math.max(1, Math.floor(input.correction.stride));
   const result: DecodeResult = { ids: [], filled: false, steps: 0, forwardPasses: 0, headCalls: 0, remasks: 0, modelMs: 0, headMs: 0, scoreMs: 0 };
 
@@ -144,8 +142,6 @@ export async function denoise(input: DecodeInput): Promise<DecodeResult> {
     // Look-back candidates: generated slots the model saw (not masked) in this very pass.
     const visible: number[] = [];
     if (lookBack) for (let s = 0; s < live; s++) if (visibleBefore[s] && !fifo.includes(s)) visible.push(s);
-    // A slot flagged earlier and not yet rewritten must not get the flagged token back.
-    for (const [s, id] of banned) if (id >= 0 && id < out.vocab) out.logits[(start + s) * out.vocab + id] = -Infinity;
     const t1 = performance.now();
     const scores = await scorer(out.logits, out.vocab, start, canvas.subarray(start, start + n), tokens, [...maskedInBlock, ...visible]);
     result.scoreMs += performance.now() - t1;
@@ -160,7 +156,6 @@ export async function denoise(input: DecodeInput): Promise<DecodeResult> {
       committed = policy.commit({ scores, maskedInBlock: content.length > 0 ? content : maskedInBlock, tokensPerStep: k });
       for (const s of committed) canvas[start + s] = scores.predicted[s];
     }
-    for (const s of committed) banned.delete(s);
 
     let flagged: number[] = [];
     const liveNow = liveEnd(); // a committed end-of-middle may have closed the span
@@ -180,7 +175,6 @@ export async function denoise(input: DecodeInput): Promise<DecodeResult> {
     }
     const flaggedIds = flagged.map((s) => slot(s));
     for (const s of flagged) {
-      if (input.correction.excludeFlagged) banned.set(s, slot(s));
       canvas[start + s] = special.mask;
       everRemasked[s] = 1;
       fifo.push(s);
