@@ -3,7 +3,7 @@
 // text or another one. Prints one JSON line: per configuration the re-masks, rewritten same /
 // different, exact match, edit similarity, and the paired edit-similarity difference against the
 // first configuration (with its 95% interval).
-//   npx tsc -p . && node out/bench/rewrites.js [--model DIR] [--tasks FILE] [--limit 500] [--k 2]
+//   npx tsc -p . && node out/bench/rewrites.js [--model DIR] [--head FILE] [--tasks FILE] [--limit 500] [--k 2]
 //     [--configs '[["confidence",{}],["backplay",{"tau":0.7}]]']
 // A configuration is a sampler and overrides of the correction settings (defaults.ts DEFAULT_CORRECTION).
 import * as path from 'path';
@@ -43,6 +43,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       model: { type: 'string', default: path.join(REPO, 'models', 'backplay-base') },
+      head: { type: 'string' },
       tasks: { type: 'string', default: path.join(REPO, 'bench', 'tasks', 'heldout.jsonl') },
       limit: { type: 'string', default: '500' },
       k: { type: 'string', default: '2' },
@@ -51,7 +52,9 @@ async function main(): Promise<void> {
   });
   const configs = JSON.parse(values.configs) as [SamplerName, Partial<CorrectionSettings>][];
   const tasks = readTasks(values.tasks, Number(values.limit));
-  const engine = await LocalEngine.load({ modelDir: path.resolve(values.model), device: 'cpu' });
+  const engine = await LocalEngine.load({ modelDir: path.resolve(values.model), headPath: values.head && path.resolve(values.head), device: 'cpu' });
+  const { head } = await engine.info();
+  if (head.rejected) throw new Error(`the head was not loaded: ${head.rejected}`); // the engine would fall back to the shipped one
   const results = [];
   let firstEdits: number[] | undefined;
   for (const [sampler, overrides] of configs) {
@@ -72,7 +75,7 @@ async function main(): Promise<void> {
     process.stderr.write(`${sampler} ${JSON.stringify(overrides)} done\n`);
   }
   await engine.dispose();
-  console.log(JSON.stringify({ model: path.resolve(values.model), tasks: tasks.length, tokens_per_step: Number(values.k), results }));
+  console.log(JSON.stringify({ model: path.resolve(values.model), head: values.head, tasks: tasks.length, tokens_per_step: Number(values.k), results }));
 }
 
 if (require.main === module) {

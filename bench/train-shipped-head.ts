@@ -4,6 +4,7 @@
 //   npx tsc -p . && node out/bench/train-shipped-head.js [--model models/backplay-base] [--out FILE]
 //     [--train-files 300] [--held-out-files 60] [--per100 0.5] [--max-examples 2000] [--epochs 8]
 //     [--time-budget-s 1800] [--width 64] [--select random|confident] [--k 2 or a list 1,2,3] [--seed 1]
+//     [--labels wrong|fixable]   what the head learns to flag (lookback.ts)
 //     [--init HEAD.onnx]   start from a head trained on an earlier checkpoint of the same model
 //                          (the report's "before" is then that head, on this model's held-out examples)
 import * as fs from 'fs';
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
       head: { width, numHeads: 4, mlpWidth: 4 * width },
       tokensPerStep: option(args, '--k', '2').split(',').map(Number),
       select: option(args, '--select', 'random') as 'random' | 'confident',
+      labels: option(args, '--labels', 'wrong') as 'wrong' | 'fixable',
       examplesPer100Tokens: Number(option(args, '--per100', '0.5')),
       maxTrainExamples: Number(option(args, '--max-examples', '2000')),
       maxHeldOutExamples: Number(option(args, '--max-held-out', '400')),

@@ -45,6 +45,12 @@ export interface LookbackOptions {
   tokensPerStep?: number | number[];
   /** How M is chosen among the candidates (the paper: random; an unofficial reading: most confident). */
   select: 'random' | 'confident';
+  /**
+   * What a positive label means. 'wrong' (the paper): z_i != x0_i. 'fixable': wrong AND a re-mask
+   * would fix it: the model, asked again at i with M masked in z (x_t with M masked), predicts
+   * x0_i. A third model call per batch. For a head that flags what a re-mask can repair.
+   */
+  labels?: 'wrong' | 'fixable';
   /** Windows per model call (windows of equal length are batched together). */
   batchSize: number;
   rng: Rng;
@@ -181,6 +187,20 @@ async function makeBatch(model: FrozenModel, batch: Draft[], seq: number, option
   const second = await model.forward(ids, B, seq);
   const d = second.hiddenSize;
 
+  // 'fixable': the model's second guess at M, with M masked again in z (that is x_t with M masked).
+  const secondGuess = new Map<number, number>(); // b * seq + i -> id
+  if (options.labels === 'fixable') {
+    zs.forEach(({ z, placed }, b) => {
+      const again = Int32Array.from(z);
+      for (const p of placed) again[p.i] = maskId;
+      ids.set(again, b * seq);
+    });
+    const third = await model.forward(ids, B, seq);
+    zs.forEach(({ placed }, b) => {
+      for (const p of placed) secondGuess.set(b * seq + p.i, predictAt(third.logits, third.vocab, b * seq + p.i, maskId).id);
+    });
+  }
+
   return batch.map((draft, b) => {
     const { z, placed } = zs[b];
     const labels = new Uint8Array(seq);
@@ -188,7 +208,8 @@ async function makeBatch(model: FrozenModel, batch: Draft[], seq: number, option
     for (let i = 0; i < seq; i++) {
       if (!draft.window.maskable[i] || z[i] === maskId) continue;
       lossMask[i] = 1;
-      labels[i] = z[i] !== draft.window.ids[i] ? 1 : 0;
+      const wrong = z[i] !== draft.window.ids[i];
+      labels[i] = wrong && (options.labels !== 'fixable' || secondGuess.get(b * seq + i) === draft.window.ids[i]) ? 1 : 0;
     }
     return {
       seq,

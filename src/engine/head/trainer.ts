@@ -30,6 +30,8 @@ export interface TrainHeadOptions extends HeadTrainOptions {
    */
   tokensPerStep?: number | number[];
   select?: 'random' | 'confident';
+  /** Positive labels: every wrong token (default), or only those a re-mask would fix (lookback.ts). */
+  labels?: 'wrong' | 'fixable';
   window?: Partial<WindowShape>;
   /** Share of completion-shaped windows (the rest are plain windows). */
   completionShare?: number;
@@ -126,6 +128,7 @@ export async function trainHead(
     maskId: options.maskId,
     tokensPerStep: options.tokensPerStep ?? 2,
     select: options.select ?? 'random',
+    labels: options.labels ?? 'wrong',
     batchSize: options.modelBatch ?? 8,
     rng,
     signal,
