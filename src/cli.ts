@@ -73,10 +73,18 @@ type Values = Record<string, string | boolean | undefined>;
 
 async function loadEngine(values: Values): Promise<LocalEngine> {
   const modelDir = (values.model as string | undefined) ?? path.join(packageRoot(), 'models', 'backplay-base');
-  return LocalEngine.load(
+  const engine = await LocalEngine.load(
     { modelDir, device: device(values.device as string | undefined), headPath: values.head as string | undefined },
     { log: values.verbose ? (m) => console.error(m) : undefined },
   );
+  // The editor falls back to the model's own head; a command asked for this head, so it fails instead
+  // of measuring another one.
+  const { head } = await engine.info();
+  if (head.rejected) {
+    await engine.dispose();
+    throw new Error(`--head ${String(values.head)} was not loaded: ${head.rejected}`);
+  }
+  return engine;
 }
 
 function baseRequest(values: Values, prefix: string, suffix: string, correction: boolean, task?: EvalTask): CompletionRequest {

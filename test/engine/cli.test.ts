@@ -71,6 +71,20 @@ describe('cli', function () {
     assert.equal(last.tokens_per_step, 3);
   });
 
+  it('complete --head with a head it cannot load fails and says why, instead of using the model folder head', async () => {
+    const file = path.join(tmp, 'b.ts');
+    fs.writeFileSync(file, 'let x = 1;\n');
+    const head = path.join(tmp, 'other.onnx');
+    fs.copyFileSync(path.join(model, 'head.onnx'), head);
+    fs.writeFileSync(path.join(tmp, 'other.json'), JSON.stringify({ model: 'another-model 9.9.9' }));
+    const r = await cli(['complete', '--file', file, '--line', '1', '--column', '9', '--model', model, '--head', head]);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /--head .*other\.onnx was not loaded: the head was trained for model another-model 9\.9\.9/);
+    fs.rmSync(path.join(tmp, 'other.json'));
+    const ok = await cli(['complete', '--file', file, '--line', '1', '--column', '9', '--model', model, '--head', head]);
+    assert.equal(ok.code, 0, ok.stderr);
+  });
+
   it('usage errors exit with 2 and say what is wrong, before loading a model', async () => {
     const r = await cli(['eval', '--tasks', '/nonexistent.jsonl', '--correction', 'maybe']);
     assert.notEqual(r.code, 0);
