@@ -89,8 +89,11 @@ describe('local engine on a tiny real ONNX model', function () {
   });
 
   describe('model folder problems', () => {
+    const broken: string[] = [];
+    after(() => broken.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
     function brokenDir(edit: (d: string) => void): string {
       const d = writeTinyModelDir();
+      broken.push(d);
       edit(d);
       return d;
     }

@@ -26,6 +26,7 @@ PYTHON="${PYTHON:-python3}"
 PACK="${PACK:-device_pack}"
 if [ -n "$PREFLIGHT" ]; then  # its files must not take the real run's places in $OUT
   OUT="$(mktemp -d /tmp/backplay-preflight-out.XXXXXX)"
+  trap 'rm -rf "$OUT"' EXIT
 elif [ -z "${OUT:-}" ]; then
   if [ -z "$DRY_RUN" ]; then echo "OUT is not set (the device tool sets it); for a CPU check use --dry-run" >&2; exit 2; fi
   OUT="$(mktemp -d /tmp/backplay-dryrun-out.XXXXXX)"
