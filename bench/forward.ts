@@ -1,12 +1,8 @@
 // Median wall-clock of one forward pass of a model.onnx over a [1, seq] input in onnxruntime-node
 // (CPU provider), the figure MODEL_CARD.md quotes.
 //   npm run build && npx tsc -p . && node out/bench/forward.js models/backplay-base/model.onnx [--seq 512] [--threads 2] [--runs 30]
+import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
-
-function option(args: string[], name: string, fallback: number): number {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-}
 
 export async function medianForwardMs(modelPath: string, seq: number, threads: number, runs: number): Promise<number[]> {
   const session = await ort.InferenceSession.create(modelPath, {
@@ -29,12 +25,15 @@ export async function medianForwardMs(modelPath: string, seq: number, threads: n
 }
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const modelPath = args[0];
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { seq: { type: 'string', default: '512' }, threads: { type: 'string', default: '2' }, runs: { type: 'string', default: '30' } },
+  });
+  const modelPath = positionals[0];
   if (!modelPath) throw new Error('usage: node out/bench/forward.js MODEL.onnx [--seq 512] [--threads 2] [--runs 30]');
-  const seq = option(args, '--seq', 512);
-  const threads = option(args, '--threads', 2);
-  const runs = option(args, '--runs', 30);
+  const seq = Number(values.seq);
+  const threads = Number(values.threads);
+  const runs = Number(values.runs);
   const times = await medianForwardMs(modelPath, seq, threads, runs);
   const pick = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))];
   console.log(JSON.stringify({ model: modelPath, seq, threads, runs, ms_median: pick(0.5), ms_p10: pick(0.1), ms_p90: pick(0.9) }));

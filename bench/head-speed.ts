@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { weightedBce } from '../src/engine/head/loss';
 import { HeadModel, zeroParams } from '../src/engine/head/model';
@@ -14,23 +15,28 @@ import { OrtHead } from '../src/engine/head/ortHead';
 import { makeRng } from '../src/engine/head/random';
 import { medianMs } from './timing';
 
-function option(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-}
-
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const seq = Number(option(args, '--seq') ?? 512);
-  const threads = Number(option(args, '--threads') ?? 1);
-  const runs = Number(option(args, '--runs') ?? 20);
-  const width = Number(option(args, '--width') ?? 64);
-  const modelDir = option(args, '--model');
+  const { values } = parseArgs({
+    options: {
+      model: { type: 'string' },
+      seq: { type: 'string', default: '512' },
+      threads: { type: 'string', default: '1' },
+      runs: { type: 'string', default: '20' },
+      width: { type: 'string', default: '64' },
+      hidden: { type: 'string', default: '256' },
+      'train-seq': { type: 'string', default: '200' },
+    },
+  });
+  const seq = Number(values.seq);
+  const threads = Number(values.threads);
+  const runs = Number(values.runs);
+  const width = Number(values.width);
+  const modelDir = values.model;
   const sessionOptions: ort.InferenceSession.SessionOptions = { executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1 };
   const result: Record<string, unknown> = { seq, threads, runs };
 
   let hidden: Float32Array;
-  let d = Number(option(args, '--hidden') ?? 256);
+  let d = Number(values.hidden);
   const modelFile = modelDir ? ['model.int8.onnx', 'model.onnx'].map((f) => path.join(modelDir, f)).filter((f) => fs.existsSync(f)) : [];
   if (modelFile.length > 0) {
     for (const file of modelFile) {
@@ -61,7 +67,7 @@ async function main(): Promise<void> {
   fs.rmSync(dir, { recursive: true, force: true });
 
   // Training cost in TypeScript: forward + backward of one sequence of the trainer's usual length.
-  const trainSeq = Math.min(seq, Number(option(args, '--train-seq') ?? 200));
+  const trainSeq = Math.min(seq, Number(values['train-seq']));
   const x = hidden.subarray(0, trainSeq * d);
   const labels = Uint8Array.from({ length: trainSeq }, (_, i) => (i % 17 === 0 ? 1 : 0));
   const mask = new Uint8Array(trainSeq).fill(1);

@@ -4,13 +4,9 @@
 //        [--windows 16] [--seq 256] [--rate 0.5]
 import * as fs from 'fs';
 import * as path from 'path';
+import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { seededRng } from '../src/engine/rng';
-
-function option(args: string[], name: string, fallback: string): string {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : fallback;
-}
 
 interface Scores {
   ce: number;
@@ -45,14 +41,22 @@ async function score(modelPath: string, ids: BigInt64Array, targets: Int32Array,
 }
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const dir = args[0];
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      val: { type: 'string', default: 'training/data/tokens/val.bin' },
+      windows: { type: 'string', default: '16' },
+      seq: { type: 'string', default: '256' },
+      rate: { type: 'string', default: '0.5' },
+    },
+  });
+  const dir = positionals[0];
   if (!dir) throw new Error('usage: node out/bench/int8-quality.js MODEL_DIR [--val FILE] [--windows N] [--seq T] [--rate R]');
   const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
-  const valPath = option(args, '--val', 'training/data/tokens/val.bin');
-  const windows = Number(option(args, '--windows', '16'));
-  const seq = Number(option(args, '--seq', '256'));
-  const rate = Number(option(args, '--rate', '0.5'));
+  const valPath = values.val;
+  const windows = Number(values.windows);
+  const seq = Number(values.seq);
+  const rate = Number(values.rate);
   const buf = fs.readFileSync(valPath);
   const val = new Uint16Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
   const rand = seededRng(1234);

@@ -5,10 +5,12 @@
 //     [--train-files 300] [--held-out-files 60] [--per100 0.5] [--max-examples 2000] [--epochs 8]
 //     [--time-budget-s 1800] [--width 64] [--select random|confident] [--k 2 or a list 1,2,3] [--seed 1]
 //     [--labels wrong|fixable]   what the head learns to flag (lookback.ts)
+//     [--lr 1e-3] [--max-held-out 400]
 //     [--init HEAD.onnx]   start from a head trained on an earlier checkpoint of the same model
 //                          (the report's "before" is then that head, on this model's held-out examples)
 import * as fs from 'fs';
 import * as path from 'path';
+import { parseArgs } from 'node:util';
 import { headFromOnnx } from '../src/engine/head/onnx';
 import { OrtHead } from '../src/engine/head/ortHead';
 import { trainHead } from '../src/engine/head/trainer';
@@ -17,24 +19,40 @@ import { OnnxFrozenModel } from '../src/engine/modelSession';
 import { BpeTokenizer } from '../src/engine/tokenizer';
 import { CORPUS, REPO, sampleFiles } from './corpusFiles';
 
-function option(args: string[], name: string, fallback: string): string {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : fallback;
-}
-
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const modelDir = path.resolve(option(args, '--model', path.join(REPO, 'models', 'backplay-base')));
-  const outPath = path.resolve(option(args, '--out', path.join(modelDir, 'head.onnx')));
-  const seed = Number(option(args, '--seed', '1'));
-  const width = Number(option(args, '--width', '64'));
+  const { values } = parseArgs({
+    options: {
+      model: { type: 'string', default: path.join(REPO, 'models', 'backplay-base') },
+      out: { type: 'string' },
+      init: { type: 'string' },
+      seed: { type: 'string', default: '1' },
+      width: { type: 'string', default: '64' },
+      'train-files': { type: 'string', default: '300' },
+      'held-out-files': { type: 'string', default: '60' },
+      k: { type: 'string', default: '2' },
+      select: { type: 'string', default: 'random' },
+      labels: { type: 'string', default: 'wrong' },
+      per100: { type: 'string', default: '0.5' },
+      'max-examples': { type: 'string', default: '2000' },
+      'max-held-out': { type: 'string', default: '400' },
+      epochs: { type: 'string', default: '8' },
+      'time-budget-s': { type: 'string', default: '1800' },
+      lr: { type: 'string', default: '1e-3' },
+    },
+  });
+  if (!['random', 'confident'].includes(values.select)) throw new Error(`--select must be random or confident, not ${values.select}`);
+  if (!['wrong', 'fixable'].includes(values.labels)) throw new Error(`--labels must be wrong or fixable, not ${values.labels}`);
+  const modelDir = path.resolve(values.model);
+  const outPath = path.resolve(values.out ?? path.join(modelDir, 'head.onnx'));
+  const seed = Number(values.seed);
+  const width = Number(values.width);
   const config = readModelConfig(modelDir);
   const tokenizer = BpeTokenizer.load(modelDir);
   // The same session the engine opens on cpu (int8 when present): the head learns the hidden states it will read.
   const model = await OnnxFrozenModel.load(modelDir, 'cpu', undefined, config.useInt8);
-  const files = sampleFiles(path.join(CORPUS, 'train'), Number(option(args, '--train-files', '300')), seed);
-  const heldOut = sampleFiles(path.join(CORPUS, 'val'), Number(option(args, '--held-out-files', '60')), seed);
-  const init = args.includes('--init') ? option(args, '--init', '') : undefined;
+  const files = sampleFiles(path.join(CORPUS, 'train'), Number(values['train-files']), seed);
+  const heldOut = sampleFiles(path.join(CORPUS, 'val'), Number(values['held-out-files']), seed);
+  const init = values.init;
   const oldHead = init ? await OrtHead.load(init, { executionProviders: ['cpu'] }, config.hiddenSize) : undefined;
   const started = Date.now();
   let lastLog = 0;
@@ -49,15 +67,15 @@ async function main(): Promise<void> {
       maskId: config.maskTokenId,
       eomId: config.eomTokenId,
       head: { width, numHeads: 4, mlpWidth: 4 * width },
-      tokensPerStep: option(args, '--k', '2').split(',').map(Number),
-      select: option(args, '--select', 'random') as 'random' | 'confident',
-      labels: option(args, '--labels', 'wrong') as 'wrong' | 'fixable',
-      examplesPer100Tokens: Number(option(args, '--per100', '0.5')),
-      maxTrainExamples: Number(option(args, '--max-examples', '2000')),
-      maxHeldOutExamples: Number(option(args, '--max-held-out', '400')),
-      epochs: Number(option(args, '--epochs', '8')),
-      timeBudgetMs: 1000 * Number(option(args, '--time-budget-s', '1800')),
-      lr: Number(option(args, '--lr', '1e-3')),
+      tokensPerStep: values.k.split(',').map(Number),
+      select: values.select as 'random' | 'confident',
+      labels: values.labels as 'wrong' | 'fixable',
+      examplesPer100Tokens: Number(values.per100),
+      maxTrainExamples: Number(values['max-examples']),
+      maxHeldOutExamples: Number(values['max-held-out']),
+      epochs: Number(values.epochs),
+      timeBudgetMs: 1000 * Number(values['time-budget-s']),
+      lr: Number(values.lr),
       initFrom: init ? headFromOnnx(fs.readFileSync(init)) : undefined,
       oldHead,
     },
