@@ -242,8 +242,10 @@ async function main(): Promise<void> {
     ? (JSON.parse(fs.readFileSync(values.json, 'utf8')) as SweepFile)
     : { command: '', tasksFile: '', model: '', head: '', rows: [] };
   const version = modelVersion(values.model);
-  const sameSetup = sweep.tasksFile === rel(values.tasks) && sweep.limit === limit && sweep.model === rel(values.model) && sweep.modelVersion === version;
-  if (!sameSetup) sweep.rows = []; // another setup or another model: start over
+  const head = info.head.path ? rel(info.head.path) : info.head.source;
+  const sameSetup =
+    sweep.tasksFile === rel(values.tasks) && sweep.limit === limit && sweep.model === rel(values.model) && sweep.modelVersion === version && sweep.head === head;
+  if (!sameSetup) sweep.rows = []; // another setup, model or head: start over
   const command = `node out/bench/sweep.js ${process.argv.slice(2).join(' ')}`.trim();
   Object.assign(sweep, {
     command,
@@ -251,7 +253,7 @@ async function main(): Promise<void> {
     tasksFile: rel(values.tasks),
     limit,
     model: rel(values.model),
-    head: info.head.path ? rel(info.head.path) : info.head.source,
+    head,
     modelVersion: version,
     loadAverages: [...(sameSetup ? sweep.loadAverages ?? [] : []), Number(os.loadavg()[0].toFixed(2))],
     cpus: `${os.cpus().length} x ${os.cpus()[0]?.model ?? '?'}`,
