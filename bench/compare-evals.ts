@@ -3,6 +3,7 @@
 // right; over all tasks and over the line kinds (the tasks with a one-line canvas).
 //   node dist/cli.js eval ... --json > NEW.json; node dist/cli.js eval ... --json > OLD.json   (same --tasks and --limit)
 //   npx tsc -p . && node out/bench/compare-evals.js NEW.json OLD.json [--tasks bench/tasks/heldout.jsonl]
+// Either side may also be one row of a sweep file, as FILE.json:SAMPLER:K (e.g. docs/sweep.json:backplay:4).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -12,14 +13,27 @@ import { pairedDifference } from '../src/engine/metrics';
 
 const ROOT = path.resolve(__dirname, '../..');
 
+/** An `eval --json` output, or one row (sampler, k) of a bench/sweep.ts file. */
+function readSummary(spec: string): EvalSummary {
+  const row = /^(.+\.json):([\w-]+):(\d+)$/.exec(spec);
+  if (row) {
+    const [, file, sampler, k] = row;
+    const rows = (JSON.parse(fs.readFileSync(file, 'utf8')) as { rows: (EvalSummary & { k: number })[] }).rows;
+    const found = rows.find((r) => r.sampler === sampler && r.k === Number(k));
+    if (!found?.per_task) throw new Error(`${file} has no row ${sampler} k=${k} with per-task scores`);
+    return found;
+  }
+  // `eval --json` prints progress first; the summary is the last line.
+  return JSON.parse(fs.readFileSync(spec, 'utf8').trim().split('\n').pop()!) as EvalSummary;
+}
+
 function main(): void {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: { tasks: { type: 'string', default: path.join(ROOT, 'bench/tasks/heldout.jsonl') } },
   });
   if (positionals.length !== 2) throw new Error('usage: compare-evals NEW.json OLD.json [--tasks FILE]');
-  // `eval --json` prints progress first; the summary is the last line.
-  const [a, b] = positionals.map((file) => JSON.parse(fs.readFileSync(file, 'utf8').trim().split('\n').pop()!) as EvalSummary);
+  const [a, b] = positionals.map(readSummary);
   const n = a.per_task.edit_similarity.length;
   if (b.per_task.edit_similarity.length !== n) throw new Error('the two evals cover different numbers of tasks');
   const tasks = readTasks(values.tasks, n);
