@@ -100,6 +100,28 @@ function acceptance(rows: Row[]): string[] {
       lines.push(`- (by edit similarity, for information) backplay above ${baseline} at every k >= 2: ${es.every((x) => x.ok) ? 'yes' : 'no'} (${es.map((x) => x.text).join('; ')})`);
     }
   }
+  // Per forward pass rather than per k: a correction spends passes, and so does committing fewer
+  // tokens per step. Confidence's edit similarity at backplay's number of passes, linear between
+  // the two confidence rows around it (left out outside their range).
+  const confidence = rows.filter((r) => r.sampler === 'confidence').sort((a, b) => a.forward_passes_mean - b.forward_passes_mean);
+  const confidenceAt = (passes: number): number | undefined => {
+    for (let i = 1; i < confidence.length; i++) {
+      const [lo, hi] = [confidence[i - 1], confidence[i]];
+      if (lo.forward_passes_mean <= passes && passes <= hi.forward_passes_mean) {
+        const t = (passes - lo.forward_passes_mean) / (hi.forward_passes_mean - lo.forward_passes_mean || 1);
+        return lo.edit_similarity + t * (hi.edit_similarity - lo.edit_similarity);
+      }
+    }
+    return undefined;
+  };
+  const samePasses = KS.flatMap((k) => {
+    const b = at('backplay', k);
+    const c = b && confidenceAt(b.forward_passes_mean);
+    return b && c !== undefined ? [`k=${k}: ${f(b.edit_similarity, 4)} in ${f(b.forward_passes_mean, 2)} passes vs ${f(c, 4)}`] : [];
+  });
+  if (samePasses.length > 0) {
+    lines.push(`- (by edit similarity, for information) backplay against confidence at the same number of forward passes: ${samePasses.join('; ')}`);
+  }
   // Wall-clock: for every time budget (each row's p50), backplay's best exact match within it vs every baseline's.
   const budgets = [...new Set(rows.map((r) => r.ms_p50))].sort((a, b) => a - b);
   const best = (sampler: string, budget: number) =>
