@@ -1,7 +1,7 @@
 // What a look-back re-mask leads to: each sampler configuration completes the same held-out tasks
 // and, for every slot it re-masks, we note whether the slot is committed again with the same token
 // text or another one. Prints one JSON line: per configuration the re-masks, rewritten same /
-// different, exact match, edit similarity, and the paired edit-similarity difference against the
+// different, forward passes per task, exact match, edit similarity, and the paired edit-similarity difference against the
 // first configuration (with its 95% interval).
 //   npx tsc -p . && node out/bench/rewrites.js [--model DIR] [--head FILE] [--tasks FILE] [--limit 500] [--k 2]
 //     [--configs '[["confidence",{}],["backplay",{"tau":0.7}]]']
@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   let firstEdits: number[] | undefined;
   for (const [sampler, overrides] of configs) {
     const totals = { remasks: 0, rewrittenSame: 0, rewrittenDifferent: 0 };
-    const exact: number[] = [], edit: number[] = [];
+    const exact: number[] = [], edit: number[] = [], passes: number[] = [];
     for (const task of tasks) {
       const counter = rewriteCounter();
       const request = taskRequest(task, { sampler, tokensPerStep: Number(values.k), correction: { ...DEFAULT_CORRECTION, ...overrides } });
@@ -69,9 +69,10 @@ async function main(): Promise<void> {
       totals.rewrittenDifferent += counter.different;
       exact.push(exactMatch(task.middle, completion.text) ? 1 : 0);
       edit.push(editSimilarity(task.middle, completion.text));
+      passes.push(completion.forwardPasses);
     }
     firstEdits ??= edit;
-    results.push({ sampler, correction: overrides, ...totals, exact_match: mean(exact), edit_similarity: mean(edit), edit_vs_first: pairedDifference(edit, firstEdits) });
+    results.push({ sampler, correction: overrides, ...totals, forward_passes: mean(passes), exact_match: mean(exact), edit_similarity: mean(edit), edit_vs_first: pairedDifference(edit, firstEdits) });
     process.stderr.write(`${sampler} ${JSON.stringify(overrides)} done\n`);
   }
   await engine.dispose();
