@@ -1,8 +1,8 @@
 // What a look-back re-mask leads to: each sampler configuration completes the same held-out tasks
 // and, for every slot it re-masks, we note whether the slot is committed again with the same token
 // text or another one. Prints one JSON line: per configuration the re-masks, rewritten same /
-// different, forward passes per task, exact match, edit similarity, and the paired edit-similarity difference against the
-// first configuration (with its 95% interval).
+// different, forward passes per task, exact match, edit similarity, and the paired edit-similarity
+// difference against the first configuration (with its 95% interval).
 //   npx tsc -p . && node out/bench/rewrites.js [--model DIR] [--head FILE] [--tasks FILE] [--limit 500] [--k 2]
 //     [--configs '[["confidence",{}],["backplay",{"tau":0.7}]]']
 // A configuration is a sampler and overrides of the correction settings (defaults.ts DEFAULT_CORRECTION).

@@ -57,6 +57,16 @@ interface SweepFile {
 const f = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : 'n/a');
 
+/** y at x on the polyline through `points` ([x, y], any order); undefined outside their x range. */
+export function interpolate(points: [number, number][], x: number): number | undefined {
+  const sorted = [...points].sort((a, b) => a[0] - b[0]);
+  for (let i = 1; i < sorted.length; i++) {
+    const [[x0, y0], [x1, y1]] = [sorted[i - 1], sorted[i]];
+    if (x0 <= x && x <= x1) return x1 === x0 ? y0 : y0 + ((x - x0) / (x1 - x0)) * (y1 - y0);
+  }
+  return undefined;
+}
+
 function acceptance(rows: Row[]): string[] {
   const at = (sampler: string, k: number) => rows.find((r) => r.sampler === sampler && r.k === k);
   const lines: string[] = [];
@@ -103,20 +113,10 @@ function acceptance(rows: Row[]): string[] {
   // Per forward pass rather than per k: a correction spends passes, and so does committing fewer
   // tokens per step. Confidence's edit similarity at backplay's number of passes, linear between
   // the two confidence rows around it (left out outside their range).
-  const confidence = rows.filter((r) => r.sampler === 'confidence').sort((a, b) => a.forward_passes_mean - b.forward_passes_mean);
-  const confidenceAt = (passes: number): number | undefined => {
-    for (let i = 1; i < confidence.length; i++) {
-      const [lo, hi] = [confidence[i - 1], confidence[i]];
-      if (lo.forward_passes_mean <= passes && passes <= hi.forward_passes_mean) {
-        const t = (passes - lo.forward_passes_mean) / (hi.forward_passes_mean - lo.forward_passes_mean || 1);
-        return lo.edit_similarity + t * (hi.edit_similarity - lo.edit_similarity);
-      }
-    }
-    return undefined;
-  };
+  const confidence = rows.filter((r) => r.sampler === 'confidence').map((r): [number, number] => [r.forward_passes_mean, r.edit_similarity]);
   const samePasses = KS.flatMap((k) => {
     const b = at('backplay', k);
-    const c = b && confidenceAt(b.forward_passes_mean);
+    const c = b && interpolate(confidence, b.forward_passes_mean);
     return b && c !== undefined ? [`k=${k}: ${f(b.edit_similarity, 4)} in ${f(b.forward_passes_mean, 2)} passes vs ${f(c, 4)}`] : [];
   });
   if (samePasses.length > 0) {
