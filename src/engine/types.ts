@@ -175,7 +175,16 @@ export interface FrozenModel {
   forward(ids: Int32Array, batch: number, seq: number): Promise<ForwardResult>;
 }
 
-/** The correction head: hidden states in, P(wrong) per position out ([batch, seq]). */
+/** Positions [start, end) of a sequence. */
+export interface RowRange {
+  start: number;
+  end: number;
+}
+
+/**
+ * The correction head: hidden states in, P(wrong) per position out ([batch, seq]), or only for
+ * `rows` ([batch, rows.end - rows.start]; every position still informs them through attention).
+ */
 export interface CorrectionHead {
-  pWrong(hidden: Float32Array, batch: number, seq: number): Promise<Float32Array>;
+  pWrong(hidden: Float32Array, batch: number, seq: number, rows?: RowRange): Promise<Float32Array>;
 }

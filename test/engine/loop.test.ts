@@ -139,6 +139,8 @@ describe('denoising loop', () => {
     );
     assert.deepEqual(states[0].slice(0, 3), ['committed', 'masked', 'masked']);
     assert.deepEqual(states[2].slice(0, 3), ['flagged', 'flagged', 'committed']);
+    // The head scores the candidates' span only (slots 0-1), not the whole sequence.
+    assert.deepEqual(head.rowsAsked[0], { start: PREFIX.length, end: PREFIX.length + 2 });
     assert.equal(out.remasks, 2);
     assert.equal(out.steps, 8 + 2);
     assert.equal(out.headCalls, Math.floor(out.steps / 3));

@@ -3,7 +3,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { HeadConfig, HeadModel, PARAM_NAMES } from '../../src/engine/head/model';
-import { headFromOnnx, headToOnnx } from '../../src/engine/head/onnx';
+import { onnx } from 'onnx-proto';
+import * as ort from 'onnxruntime-node';
+import { headFromOnnx, headToOnnx, ROWS_INPUT } from '../../src/engine/head/onnx';
 import { OrtHead, swapHead } from '../../src/engine/head/ortHead';
 import { makeRng } from '../../src/engine/head/random';
 
@@ -51,6 +53,57 @@ describe('head ONNX export', () => {
       }
     });
   }
+
+  /** The TypeScript forward's P(wrong) for positions [start, end) of each sequence. */
+  function expectedRows(x: Float32Array, batch: number, seq: number, start: number, end: number): number[] {
+    const all = head.pWrong(x, batch, seq);
+    const want: number[] = [];
+    for (let b = 0; b < batch; b++) for (let i = start; i < end; i++) want.push(all[b * seq + i]);
+    return want;
+  }
+
+  function assertClose(got: Float32Array, want: number[]): void {
+    assert.strictEqual(got.length, want.length);
+    const worst = Math.max(...want.map((w, i) => Math.abs(got[i] - w)));
+    assert.ok(worst < 1e-5, `max abs difference ${worst}`);
+  }
+
+  it('scores only the rows asked for, with the values of a full run', async () => {
+    // The graph itself takes the rows (not the fallback for old heads that cuts them out in JS).
+    const session = await ort.InferenceSession.create(file);
+    assert.deepStrictEqual(session.inputNames, ['hidden', ROWS_INPUT]);
+    await session.release();
+    const ortHead = await OrtHead.load(file, { executionProviders: ['cpu'] }, config.inputSize);
+    try {
+      const [batch, seq] = [2, 20];
+      const x = randomHidden(batch * seq * config.inputSize, 7);
+      assertClose(await ortHead.pWrong(x, batch, seq, { start: 5, end: 12 }), expectedRows(x, batch, seq, 5, 12));
+      assertClose(await ortHead.pWrong(x, batch, seq, { start: 0, end: 1 }), expectedRows(x, batch, seq, 0, 1));
+      assert.strictEqual((await ortHead.pWrong(x, batch, seq, { start: 4, end: 4 })).length, 0);
+      await assert.rejects(ortHead.pWrong(x, batch, seq, { start: 15, end: 21 }), /not within a sequence of 20/);
+    } finally {
+      await ortHead.dispose();
+    }
+  });
+
+  it('cuts the rows out itself for a head file written before the rows input', async () => {
+    // The old graph: `rows` a constant that spans every position, not an input.
+    const model = onnx.ModelProto.decode(fs.readFileSync(file));
+    const graph = model.graph!;
+    graph.input = (graph.input ?? []).filter((i) => i.name !== ROWS_INPUT);
+    const everyRow = new BigInt64Array([0n, 1000n]);
+    graph.initializer = [...(graph.initializer ?? []), { name: ROWS_INPUT, dims: [2], dataType: onnx.TensorProto.DataType.INT64, rawData: new Uint8Array(everyRow.buffer) }];
+    const oldFile = path.join(dir, 'no-rows.onnx');
+    fs.writeFileSync(oldFile, onnx.ModelProto.encode(model).finish());
+    const ortHead = await OrtHead.load(oldFile, { executionProviders: ['cpu'] }, config.inputSize);
+    try {
+      const [batch, seq] = [2, 9];
+      const x = randomHidden(batch * seq * config.inputSize, 8);
+      assertClose(await ortHead.pWrong(x, batch, seq, { start: 3, end: 9 }), expectedRows(x, batch, seq, 3, 9));
+    } finally {
+      await ortHead.dispose();
+    }
+  });
 
   it('reads back the exact weights and config it wrote', () => {
     const back = headFromOnnx(fs.readFileSync(file));

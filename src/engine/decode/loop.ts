@@ -102,10 +102,10 @@ export async function denoise(input: DecodeInput): Promise<DecodeResult> {
   };
 
   const countingHead: CorrectionHead | undefined = input.head && {
-    pWrong: async (hidden, batch, len) => {
+    pWrong: async (hidden, batch, len, rows) => {
       const t0 = performance.now();
       try {
-        return await input.head!.pWrong(hidden, batch, len);
+        return await input.head!.pWrong(hidden, batch, len, rows);
       } finally {
         result.headMs += performance.now() - t0;
         result.headCalls++;

@@ -75,9 +75,13 @@ export function createPolicy(name: SamplerName, options: { threshold: number }):
       return {
         commit: confidenceCommit,
         remask: async (ctx) => {
-          if (!ctx.head) return [];
-          const pWrong = await ctx.head.pWrong(ctx.hidden, 1, ctx.seq);
-          return flagAbove(ctx, (s) => pWrong[ctx.canvasStart + s]);
+          if (!ctx.head || ctx.candidates.length === 0) return [];
+          // Only the candidates' span is scored (the head's cost falls with the rows it scores).
+          const first = Math.min(...ctx.candidates);
+          const start = ctx.canvasStart + first;
+          const end = ctx.canvasStart + Math.max(...ctx.candidates) + 1;
+          const pWrong = await ctx.head.pWrong(ctx.hidden, 1, ctx.seq, { start, end });
+          return flagAbove(ctx, (s) => pWrong[s - first]);
         },
       };
     default:

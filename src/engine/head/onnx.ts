@@ -3,6 +3,10 @@
 // and reads such a file back into a HeadModel (to continue training from it, or to check it).
 // Contract (DESIGN.md): input `hidden` float [batch, seq, d], output `p_wrong` float [batch, seq],
 // batch and seq dynamic. The graph computes exactly HeadModel.forward followed by a sigmoid.
+// A second input `rows` (int64 [2]) scores only positions [rows[0], rows[1]) (all: [0, seq]):
+// keys and values still come from every position, so those rows get the same values as in a full
+// run, but queries, the MLP and the output run for the rows asked for only (the canvas, a fifth of
+// the sequence: about half the head's time, `node out/bench/head-speed.js`).
 
 import { onnx } from 'onnx-proto';
 import { Floats } from './gemm';
@@ -10,6 +14,11 @@ import { HeadConfig, HeadModel, HeadParams, LN_EPS, PARAM_NAMES, paramShapes, va
 
 /** Metadata key under which the head's config is stored as JSON. */
 export const HEAD_CONFIG_KEY = 'backplay_head_config';
+/**
+ * The input that limits the positions scored. Not optional: onnxruntime-node neither lists nor
+ * feeds an input that has a default (an initializer of the same name).
+ */
+export const ROWS_INPUT = 'rows';
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const INT64 = onnx.TensorProto.DataType.INT64;
 
@@ -64,6 +73,7 @@ export function headToOnnx(head: HeadModel): Uint8Array {
     int64Tensor('const.drop_last', [0, 0]),
     int64Tensor('const.zero', [0]),
     int64Tensor('const.one_i', [1]),
+    int64Tensor('const.two_i', [2]),
     int64Tensor('const.minus_one', [-1]),
     int64Tensor('const.seq_axis', [1]),
     floatTensor('const.attn_scale', [], [1 / Math.sqrt(dh)]),
@@ -82,14 +92,18 @@ export function headToOnnx(head: HeadModel): Uint8Array {
   const h0 = g.op('Add', [g.linear(n0, 'in.weight', 'in.bias'), g.op('MatMul', [n0prev, 'in.wprev'])]);
 
   const a = g.layerNorm(h0, 'ln1');
+  // Rows [rows[0], rows[1]) of a [B, S, *] tensor: the positions that get a P(wrong).
+  const rowsFrom = g.op('Slice', [ROWS_INPUT, 'const.zero', 'const.one_i']);
+  const rowsTo = g.op('Slice', [ROWS_INPUT, 'const.one_i', 'const.two_i']);
+  const scoredRows = (x: string): string => g.op('Slice', [x, rowsFrom, rowsTo, 'const.seq_axis']);
   const heads = (x: string, perm: number[]): string => g.transpose(g.op('Reshape', [x, 'const.split_heads']), perm);
-  const q = heads(g.linear(a, 'attn.wq', 'attn.bq'), [0, 2, 1, 3]); // [B, H, S, dh]
+  const q = heads(g.linear(scoredRows(a), 'attn.wq', 'attn.bq'), [0, 2, 1, 3]); // [B, H, R, dh]
   const kT = heads(g.linear(a, 'attn.wk', 'attn.bk'), [0, 2, 3, 1]); // [B, H, dh, S]
   const v = heads(g.linear(a, 'attn.wv', 'attn.bv'), [0, 2, 1, 3]); // [B, H, S, dh]
   const scores = g.op('Mul', [g.op('MatMul', [q, kT]), 'const.attn_scale']);
   const probs = g.op('Softmax', [scores], [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: -1 }]);
   const ctx = g.op('Reshape', [g.transpose(g.op('MatMul', [probs, v]), [0, 2, 1, 3]), 'const.merge_heads']);
-  const h1 = g.op('Add', [h0, g.linear(ctx, 'attn.wo', 'attn.bo')]);
+  const h1 = g.op('Add', [scoredRows(h0), g.linear(ctx, 'attn.wo', 'attn.bo')]);
 
   const m = g.layerNorm(h1, 'ln2');
   const u = g.linear(m, 'mlp.w1', 'mlp.b1');
@@ -116,8 +130,11 @@ export function headToOnnx(head: HeadModel): Uint8Array {
       name: 'backplay_correction_head',
       node: g.nodes,
       initializer: initializers,
-      input: [{ name: 'hidden', type: tensorType([{ dimParam: 'batch' }, { dimParam: 'seq' }, { dimValue: d }]) }],
-      output: [{ name: 'p_wrong', type: tensorType([{ dimParam: 'batch' }, { dimParam: 'seq' }]) }],
+      input: [
+        { name: 'hidden', type: tensorType([{ dimParam: 'batch' }, { dimParam: 'seq' }, { dimValue: d }]) },
+        { name: ROWS_INPUT, type: { tensorType: { elemType: INT64, shape: { dim: [{ dimValue: 2 }] } } } },
+      ],
+      output: [{ name: 'p_wrong', type: tensorType([{ dimParam: 'batch' }, { dimParam: 'rows' }]) }],
     },
   };
   return onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();

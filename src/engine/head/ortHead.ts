@@ -3,14 +3,20 @@
 // format on the way. A head whose input size does not fit the model fails at load, not mid-completion.
 
 import * as ort from 'onnxruntime-node';
-import { CorrectionHead } from '../types';
+import { CorrectionHead, RowRange } from '../types';
+import { ROWS_INPUT } from './onnx';
 
 export class OrtHead implements CorrectionHead {
+  /** Heads written before the `rows` input score every position; the rows asked for are cut out here. */
+  private readonly scoresRows: boolean;
+
   private constructor(
     private readonly session: ort.InferenceSession,
     readonly path: string,
     readonly hiddenSize: number,
-  ) {}
+  ) {
+    this.scoresRows = session.inputNames.includes(ROWS_INPUT);
+  }
 
   /**
    * Loads `path` and checks it against the model: input `hidden` [batch, seq, expectedHiddenSize],
@@ -44,14 +50,25 @@ export class OrtHead implements CorrectionHead {
     }
   }
 
-  async pWrong(hidden: Float32Array, batch: number, seq: number): Promise<Float32Array> {
+  async pWrong(hidden: Float32Array, batch: number, seq: number, rows?: RowRange): Promise<Float32Array> {
     const expected = batch * seq * this.hiddenSize;
     if (hidden.length !== expected) {
       throw new Error(`head input: expected ${batch}x${seq}x${this.hiddenSize} values, got ${hidden.length}`);
     }
-    const feeds = { hidden: new ort.Tensor('float32', hidden, [batch, seq, this.hiddenSize]) };
-    const out = await this.session.run(feeds);
-    return out.p_wrong.data as Float32Array;
+    if (rows && !(Number.isInteger(rows.start) && Number.isInteger(rows.end) && 0 <= rows.start && rows.start <= rows.end && rows.end <= seq)) {
+      throw new Error(`head rows [${rows.start}, ${rows.end}) are not within a sequence of ${seq}`);
+    }
+    const feeds: Record<string, ort.Tensor> = { hidden: new ort.Tensor('float32', hidden, [batch, seq, this.hiddenSize]) };
+    if (this.scoresRows) {
+      const { start, end } = rows ?? { start: 0, end: seq };
+      feeds[ROWS_INPUT] = new ort.Tensor('int64', BigInt64Array.from([BigInt(start), BigInt(end)]), [2]);
+    }
+    const pWrong = (await this.session.run(feeds)).p_wrong.data as Float32Array;
+    if (!rows || this.scoresRows) return pWrong;
+    const width = rows.end - rows.start;
+    const out = new Float32Array(batch * width);
+    for (let b = 0; b < batch; b++) out.set(pWrong.subarray(b * seq + rows.start, b * seq + rows.end), b * width);
+    return out;
   }
 
   async dispose(): Promise<void> {
