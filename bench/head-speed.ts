@@ -1,6 +1,8 @@
 // How much a look-back step costs next to a model forward pass (the head must cost <= 10% of it),
 // and how fast the head trains in TypeScript. Prints one JSON line.
-//   npx tsc -p . && node out/bench/head-speed.js [--model DIR] [--seq 512] [--threads 1] [--runs 20] [--width 64]
+//   npx tsc -p . && node out/bench/head-speed.js [--model DIR] [--seq 512] [--rows 24] [--threads 1] [--runs 20] [--width 64]
+// head_ms_ort scores every position; head_ms_ort_rows only the last --rows (as the engine asks for
+// its canvas: keys and values still over the whole sequence).
 // Without --model (or when the folder has no model.onnx) the model column is left out and the head
 // reads random hidden states of size --hidden (default 256).
 import * as fs from 'fs';
@@ -20,6 +22,7 @@ async function main(): Promise<void> {
     options: {
       model: { type: 'string' },
       seq: { type: 'string', default: '512' },
+      rows: { type: 'string', default: '24' },
       threads: { type: 'string', default: '1' },
       runs: { type: 'string', default: '20' },
       width: { type: 'string', default: '64' },
@@ -63,6 +66,9 @@ async function main(): Promise<void> {
   fs.writeFileSync(file, headToOnnx(head));
   const ortHead = await OrtHead.load(file, sessionOptions, d);
   result.head_ms_ort = await medianMs(runs, () => ortHead.pWrong(hidden, 1, seq));
+  const rows = { start: Math.max(0, seq - Number(values.rows)), end: seq };
+  result.rows = rows.end - rows.start;
+  result.head_ms_ort_rows = await medianMs(runs, () => ortHead.pWrong(hidden, 1, seq, rows));
   await ortHead.dispose();
   fs.rmSync(dir, { recursive: true, force: true });
 
@@ -79,7 +85,9 @@ async function main(): Promise<void> {
     head.backward(cache, weightedBce(logits, labels, mask, 3).grad, g);
   });
   for (const key of Object.keys(result)) {
-    if (key.startsWith('model_ms_')) result[`head_share_of_${key}`] = (result.head_ms_ort as number) / (result[key] as number);
+    if (!key.startsWith('model_ms_')) continue;
+    result[`head_share_of_${key}`] = (result.head_ms_ort as number) / (result[key] as number);
+    result[`head_rows_share_of_${key}`] = (result.head_ms_ort_rows as number) / (result[key] as number);
   }
   console.log(JSON.stringify(result));
 }

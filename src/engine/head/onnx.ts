@@ -6,7 +6,7 @@
 // A second input `rows` (int64 [2]) scores only positions [rows[0], rows[1]) (all: [0, seq]):
 // keys and values still come from every position, so those rows get the same values as in a full
 // run, but queries, the MLP and the output run for the rows asked for only (the canvas, a fifth of
-// the sequence: about half the head's time, `node out/bench/head-speed.js`).
+// the sequence: about half the head's time, `node out/bench/head-speed.js --model models/backplay-base --seq 150 --rows 24`).
 
 import { onnx } from 'onnx-proto';
 import { Floats } from './gemm';
