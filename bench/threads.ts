@@ -37,7 +37,9 @@ async function main(): Promise<void> {
         const feeds = { input_ids: new ort.Tensor('int64', ids, [1, seq]) };
         const hidden = (await model.run(feeds)).hidden;
         const modelMs = await medianMs(runs, () => model.run(feeds), 3);
-        const headMs = await medianMs(runs, () => head.run({ hidden }), 3);
+        // The head scores the last 24 positions, as the engine asks for its canvas (head/onnx.ts).
+        const rows = new ort.Tensor('int64', BigInt64Array.from([BigInt(Math.max(0, seq - 24)), BigInt(seq)]), [2]);
+        const headMs = await medianMs(runs, () => head.run({ hidden, rows }), 3);
         console.log(JSON.stringify({ model: path.basename(modelFile), seq, threads, spinning, model_ms: +modelMs.toFixed(2), head_ms: +headMs.toFixed(3) }));
         await model.release();
         await head.release();
