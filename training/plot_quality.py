@@ -59,7 +59,7 @@ def main():
     ax.set_ylabel("held-out completion score")
     ax.set_ylim(0, 0.6)
     ax.set_title(f"Completion quality against CPU training time ({rows[0]['sampler']}, k={rows[0]['tokens_per_step']}, {rows[0]['tasks']} line tasks)")
-    ax.legend(fontsize=8, loc="center right")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(0, 0.93))  # clear of the labelled points and the targets
     ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(args.png_out, dpi=110)
