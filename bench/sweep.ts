@@ -6,6 +6,7 @@
 //       [--model DIR] [--head FILE] [--samplers a,b] [--k 1,2,3,4,6,8] [--device cpu] [--json FILE] [--md FILE] [--svg FILE]
 //       [--tau T] [--max-remask K] [--stride D] [--fifo B]   (look-back settings, e.g. from bench/tune.ts)
 //   node out/bench/sweep.js --report   only rewrites the report from the rows in docs/sweep.json
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -46,6 +47,8 @@ interface SweepFile {
   limit?: number;
   model: string;
   head: string;
+  /** The head file's SHA-256 (first 16 hex digits): a head rewritten in place is another head. */
+  headSha256?: string;
   /** name, version and training steps from the model's config.json. */
   modelVersion?: string;
   /** os.loadavg()[0] when each run of the sweep started: the timings depend on it. */
@@ -265,8 +268,14 @@ async function main(): Promise<void> {
     : { command: '', tasksFile: '', model: '', head: '', rows: [] };
   const version = modelVersion(values.model);
   const head = info.head.path ? rel(info.head.path) : info.head.source;
+  const headSha256 = info.head.path ? createHash('sha256').update(fs.readFileSync(info.head.path)).digest('hex').slice(0, 16) : undefined;
   const sameSetup =
-    sweep.tasksFile === rel(values.tasks) && sweep.limit === limit && sweep.model === rel(values.model) && sweep.modelVersion === version && sweep.head === head;
+    sweep.tasksFile === rel(values.tasks) &&
+    sweep.limit === limit &&
+    sweep.model === rel(values.model) &&
+    sweep.modelVersion === version &&
+    sweep.head === head &&
+    sweep.headSha256 === headSha256;
   if (!sameSetup) sweep.rows = []; // another setup, model or head: start over
   const command = `node out/bench/sweep.js ${process.argv.slice(2).join(' ')}`.trim();
   Object.assign(sweep, {
@@ -276,6 +285,7 @@ async function main(): Promise<void> {
     limit,
     model: rel(values.model),
     head,
+    headSha256,
     modelVersion: version,
     loadAverages: [...(sameSetup ? sweep.loadAverages ?? [] : []), Number(os.loadavg()[0].toFixed(2))],
     cpus: `${os.cpus().length} x ${os.cpus()[0]?.model ?? '?'}`,
