@@ -27,6 +27,13 @@ function randomHidden(n: number, seed: number): Float32Array {
   return Float32Array.from({ length: n }, () => 3 * rng.normal() + 0.5);
 }
 
+/** onnxruntime's P(wrong) against the TypeScript forward's: the same length, each within 1e-5. */
+function assertClose(got: Float32Array, want: ArrayLike<number>): void {
+  assert.strictEqual(got.length, want.length);
+  const worst = Math.max(0, ...Array.from(want, (w, i) => Math.abs(got[i] - w)));
+  assert.ok(worst < 1e-5, `max abs difference ${worst}`);
+}
+
 describe('head ONNX export', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'backplay-head-'));
   const head = randomHead(1);
@@ -43,9 +50,7 @@ describe('head ONNX export', () => {
         const expected = head.pWrong(x, batch, seq);
         const got = await ortHead.pWrong(x, batch, seq);
         assert.strictEqual(got.length, batch * seq);
-        let worst = 0;
-        for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i] - expected[i]));
-        assert.ok(worst < 1e-5, `max abs difference ${worst}`);
+        assertClose(got, expected);
         // The outputs must vary, or agreement would be trivial.
         if (got.length >= 7) assert.ok(Math.max(...got) - Math.min(...got) > 0.05, 'P(wrong) is flat');
       } finally {
@@ -60,12 +65,6 @@ describe('head ONNX export', () => {
     const want: number[] = [];
     for (let b = 0; b < batch; b++) for (let i = start; i < end; i++) want.push(all[b * seq + i]);
     return want;
-  }
-
-  function assertClose(got: Float32Array, want: number[]): void {
-    assert.strictEqual(got.length, want.length);
-    const worst = Math.max(...want.map((w, i) => Math.abs(got[i] - w)));
-    assert.ok(worst < 1e-5, `max abs difference ${worst}`);
   }
 
   it('scores only the rows asked for, with the values of a full run', async () => {
@@ -129,7 +128,7 @@ describe('head ONNX export', () => {
     const next = await swapHead(current, otherFile, { executionProviders: ['cpu'] }, config.inputSize);
     const got = await next.pWrong(x, 1, 5);
     const want = other.pWrong(x, 1, 5);
-    for (let i = 0; i < 5; i++) assert.ok(Math.abs(got[i] - want[i]) < 1e-5);
+    assertClose(got, want);
     await assert.rejects(current.pWrong(x, 1, 5), 'the old session should be released');
     await next.dispose();
   });
